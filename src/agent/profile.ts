@@ -1,0 +1,45 @@
+/**
+ * An agent profile: how the agent answering a number sounds and behaves. The loader in
+ * src/agent (profiles from config/agents/*.yaml) produces these; the call core only reads them.
+ */
+export type TurnDetection =
+  | {
+      type: 'server_vad';
+      threshold: number;
+      prefixPaddingMs: number;
+      silenceDurationMs: number;
+      /** qwen3.5 models with server_vad only: the model re-prompts a silent caller. */
+      idleTimeoutMs?: number;
+    }
+  | { type: 'semantic_vad'; threshold: number; prefixPaddingMs: number; silenceDurationMs: number };
+
+export type Greeting =
+  /** The model speaks first: `response.create` with these instructions right after session.updated. */
+  | { mode: 'model'; instructions: string }
+  /** A recorded prompt played locally (WAV, PCM16 mono, any rate), for services that reject the above. */
+  | { mode: 'file'; path: string; transcript: string }
+  | { mode: 'none' };
+
+export interface ToolDeclaration {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments (type: object). */
+  parameters: Record<string, unknown>;
+}
+
+export interface AgentProfile {
+  id: string;
+  model: string;
+  voice: string;
+  instructions: string;
+  greeting: Greeting;
+  turnDetection: TurnDetection;
+  /** Transcribe caller speech (input_audio_transcription). */
+  transcribeCaller: boolean;
+  temperature?: number;
+  tools: ToolDeclaration[];
+  /** The call ends itself (with a spoken goodbye) after this long. */
+  maxCallDurationMs: number;
+  /** Said (by the model) before a max-duration hang-up. */
+  goodbyeInstructions: string;
+}

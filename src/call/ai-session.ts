@@ -1,0 +1,76 @@
+/**
+ * The call core's view of a speech-to-speech model session. The Qwen adapter (src/ai) implements
+ * it; the core never sees the wire protocol. Audio crosses this port as PCM16 mono at the rates
+ * the session declares.
+ */
+import type { AgentProfile } from '../agent/profile.js';
+
+export interface AiSession {
+  readonly inputRateHz: number; // 16000 for Qwen-Omni-Realtime
+  readonly outputRateHz: number; // 24000 for Qwen-Omni-Realtime
+  /** Queue caller audio; the adapter batches appends (≤ 100 ms) and drops it when not open. */
+  appendAudio(pcm: Int16Array): void;
+  /** Send any batched caller audio now. */
+  flushAudio(): void;
+  /** Ask the model to respond now, optionally with one-off instructions (greeting, goodbye). */
+  createResponse(instructions?: string): void;
+  /** Cancel the response in progress. The adapter tolerates the error the server sends when none is. */
+  cancelResponse(): void;
+  /** Return a tool result; the adapter then asks for the next response. */
+  sendToolResult(toolCallId: string, output: string): void;
+  /** Close the socket (idempotent). No `closed` event follows a close we asked for. */
+  close(): void;
+}
+
+export interface AiUsage {
+  inputTokens: number;
+  outputTokens: number;
+  inputAudioTokens: number;
+  outputAudioTokens: number;
+}
+
+export type AiEvent =
+  | { type: 'ready' } // session.updated received: configuration accepted
+  | { type: 'speech_started'; itemId: string; audioStartMs: number }
+  | { type: 'speech_stopped'; itemId: string; audioEndMs: number }
+  | { type: 'response_started'; responseId: string }
+  | { type: 'audio'; responseId: string; itemId: string; pcm: Int16Array }
+  | { type: 'assistant_transcript_delta'; responseId: string; itemId: string; text: string }
+  | { type: 'assistant_transcript_done'; responseId: string; itemId: string; text: string }
+  | { type: 'caller_transcript'; itemId: string; text: string; final: boolean }
+  | { type: 'tool_call'; responseId: string; toolCallId: string; name: string; arguments: string }
+  | {
+      type: 'response_done';
+      responseId: string;
+      status: 'completed' | 'cancelled' | 'incomplete' | 'failed';
+      usage?: AiUsage;
+    }
+  /** A server `error` event: logged and counted; the session stays usable. */
+  | { type: 'error'; code: string; message: string }
+  /** The socket ended without us asking. `sessionCap` when it happened at the model's time limit. */
+  | { type: 'closed'; cause: 'remote_close' | 'socket_error' | 'session_cap'; code?: number; detail: string };
+
+export type AiConnectErrorKind = 'auth' | 'rate_limited' | 'server' | 'handshake' | 'timeout' | 'rejected_config';
+
+/** Thrown by `AiConnector` when a session cannot be established. */
+export class AiConnectError extends Error {
+  constructor(
+    readonly kind: AiConnectErrorKind,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+    this.name = 'AiConnectError';
+  }
+}
+
+/**
+ * Opens one model session for one call: connect, wait for session.created, send session.update
+ * from the agent profile, resolve once session.updated arrives. Events go to `onEvent` from then on
+ * (events received before the promise resolves are delivered after it resolves, in order).
+ */
+export type AiConnector = (
+  profile: AgentProfile,
+  onEvent: (event: AiEvent) => void,
+  opts: { callId: string; signal?: AbortSignal },
+) => Promise<AiSession>;
