@@ -13,11 +13,18 @@ export type TurnDetection =
     }
   | { type: 'semantic_vad'; threshold: number; prefixPaddingMs: number; silenceDurationMs: number };
 
+export interface GreetingFile {
+  /** WAV, PCM16 mono, any rate; resolved against the agent file's folder by the loader. */
+  path: string;
+  /** What the recording says, for the transcript and so the model knows it was said. */
+  transcript: string;
+}
+
 export type Greeting =
   /** The model speaks first: `response.create` with these instructions right after session.updated. */
-  | { mode: 'model'; instructions: string }
+  | { mode: 'model'; instructions: string; fallback?: GreetingFile }
   /** A recorded prompt played locally (WAV, PCM16 mono, any rate), for services that reject the above. */
-  | { mode: 'file'; path: string; transcript: string }
+  | ({ mode: 'file' } & GreetingFile)
   | { mode: 'none' };
 
 export interface ToolDeclaration {

@@ -1,0 +1,58 @@
+/**
+ * What is known about a call once it has ended: the source for call records, end-of-call
+ * webhooks and metrics. Times are epoch milliseconds; durations and offsets are milliseconds.
+ */
+import type { AiUsage } from './ai-session.js';
+import type { EndReason } from './end-reason.js';
+import type { CallIdentity } from './media-leg.js';
+import type { TranscriptTurn } from './transcript.js';
+
+export interface BargeIn {
+  /** Offset from call start when the model reported caller speech. */
+  atMs: number;
+  responseId: string;
+  /** How much of the interrupted response the caller had heard. */
+  heardMs: number;
+  /** Frames dropped from the local queue by this barge-in. */
+  droppedFrames: number;
+}
+
+export interface ToolCallRecord {
+  name: string;
+  arguments: string;
+  output: string;
+  durationMs: number;
+  atMs: number;
+}
+
+export interface CallRecord {
+  callId: string;
+  identity: CallIdentity;
+  agentId: string;
+  startedAt: number;
+  /** When the model session was ready (the call is "answered" by the agent). */
+  answeredAt?: number;
+  endedAt: number;
+  durationMs: number;
+  endReason: EndReason;
+  endDetail?: string;
+  turns: TranscriptTurn[];
+  bargeIns: BargeIn[];
+  toolCalls: ToolCallRecord[];
+  usage: AiUsage;
+  stats: CallStats;
+}
+
+export interface CallStats {
+  /** Call start → first agent frame sent to the caller. */
+  firstAudioMs?: number;
+  /** Per turn: model's speech_stopped → first agent frame sent for the response. */
+  turnLatenciesMs: number[];
+  uplinkFrames: number;
+  downlinkFramesSent: number;
+  /** Caller audio that arrived before the model session was ready. */
+  uplinkFramesDropped: number;
+  /** Audio of responses that had already been cut off (barge-in) and was dropped. */
+  lateAudioDropped: number;
+  aiErrors: number;
+}

@@ -1,0 +1,524 @@
+/**
+ * One phone call: the caller's media leg, the model session, a resampler per direction, paced
+ * playout, limits and the transcript. Everything that happens to a call arrives here as a typed
+ * event (`onMedia`, the AI's `onEvent`, a limit firing) and is handled synchronously, so control
+ * (barge-in) always overtakes data (queued audio).
+ *
+ * `close(reason)` runs once and releases in reverse order of acquisition; every call ends with
+ * exactly one end reason.
+ */
+import type { Logger } from 'pino';
+import type { AgentProfile } from '../agent/profile.js';
+import { Framer } from '../audio/framer.js';
+import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
+import type { AiConnector, AiEvent, AiSession, AiUsage } from './ai-session.js';
+import { AiConnectError } from './ai-session.js';
+import type { BargeIn, CallRecord, CallStats, ToolCallRecord } from './call-record.js';
+import { assertNever, type EndReason } from './end-reason.js';
+import { CallLimits, type LimitName } from './limits.js';
+import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
+import { Playout } from './playout.js';
+import type { AfterSpeaking, ToolRunner } from './tool-runner.js';
+import { Transcript } from './transcript.js';
+
+export const FRAME_MS = 20;
+
+export interface CallSettings {
+  /** Audio sent ahead of real time toward the caller; the most a barge-in can leave at the far end. */
+  playoutLeadMs: number;
+  /** Hang up when the caller has said nothing for this long after the agent finished. */
+  callerSilenceMs: number;
+  /** Hang up when no media frame has arrived for this long. */
+  mediaTimeoutMs: number;
+  /** Start the goodbye this long before the max duration. */
+  wrapUpLeadMs: number;
+  /** Longest wait for a goodbye / hand-off line to finish playing before acting anyway. */
+  drainTimeoutMs: number;
+  /** The model service closes a session after this long (Qwen: 120 min). */
+  sessionCapMs: number;
+  /** The call always ends at least this long before the session cap. */
+  sessionCapMarginMs: number;
+}
+
+export interface CallDeps {
+  callId: string;
+  identity: CallIdentity;
+  profile: AgentProfile;
+  leg: MediaLeg;
+  connectAi: AiConnector;
+  createResampler: ResamplerFactory;
+  runTool: ToolRunner;
+  settings: CallSettings;
+  logger: Logger;
+  /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
+  greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  /** Monotonic clock in milliseconds. */
+  now?: () => number;
+  onEnded(record: CallRecord): void;
+}
+
+export type CallState = 'starting' | 'active' | 'ending' | 'ended';
+
+const GREETING_TAG = 'greeting';
+
+export class Call {
+  readonly id: string;
+  readonly identity: CallIdentity;
+  readonly profile: AgentProfile;
+  readonly startedAt = Date.now();
+
+  readonly #deps: CallDeps;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #t0: number;
+  readonly #abort = new AbortController();
+  readonly #limits: CallLimits;
+  readonly #playout: Playout;
+  readonly #framer: Framer;
+  readonly #transcript = new Transcript();
+
+  #state: CallState = 'starting';
+  #closing: Promise<void> | undefined;
+  #ai: AiSession | undefined;
+  #up: StreamResampler | undefined;
+  #down: StreamResampler | undefined;
+  #answeredAt: number | undefined;
+
+  /** Response being generated now (between response_started and response_done). */
+  #liveResponseId: string | undefined;
+  /** Response whose audio was enqueued last (may still be playing after it is done). */
+  #lastAudioResponseId: string | undefined;
+  /** Responses cut off by a barge-in: their late audio is dropped. */
+  readonly #cutResponses = new Set<string>();
+  #callerSpeaking = false;
+  /** The greeting was requested from the model and has not started yet. */
+  #greetingPending = false;
+  /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
+  #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
+  #speechStoppedAt: number | undefined;
+
+  readonly #bargeIns: BargeIn[] = [];
+  readonly #toolCalls: ToolCallRecord[] = [];
+  readonly #usage: AiUsage = { inputTokens: 0, outputTokens: 0, inputAudioTokens: 0, outputAudioTokens: 0 };
+  readonly #stats: CallStats = {
+    turnLatenciesMs: [],
+    uplinkFrames: 0,
+    downlinkFramesSent: 0,
+    uplinkFramesDropped: 0,
+    lateAudioDropped: 0,
+    aiErrors: 0,
+  };
+
+  constructor(deps: CallDeps) {
+    this.#deps = deps;
+    this.id = deps.callId;
+    this.identity = deps.identity;
+    this.profile = deps.profile;
+    this.#log = deps.logger;
+    this.#now = deps.now ?? (() => performance.now());
+    this.#t0 = this.#now();
+    this.#limits = new CallLimits((name) => this.#onLimit(name));
+    this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
+    this.#playout = new Playout({
+      frameMs: FRAME_MS,
+      leadMs: deps.settings.playoutLeadMs,
+      now: this.#now,
+      send: (frame) => this.#sendFrame(frame),
+      onIdle: () => this.#onPlayoutIdle(),
+    });
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /** Milliseconds since the call started. */
+  elapsedMs(): number {
+    return this.#now() - this.#t0;
+  }
+
+  /**
+   * Open the model session and the resamplers. Resolves once the call is active, or once it has
+   * ended because that was impossible (the end reason says why); it never rejects.
+   */
+  async start(): Promise<void> {
+    const { settings, profile } = this.#deps;
+    this.#limits.arm('media_timeout', settings.mediaTimeoutMs);
+    const maxMs = Math.min(profile.maxCallDurationMs, settings.sessionCapMs - settings.sessionCapMarginMs);
+    this.#limits.arm('max_duration', maxMs);
+    this.#limits.arm('wrap_up', Math.max(0, maxMs - settings.wrapUpLeadMs));
+
+    const legHz = this.#deps.leg.sampleRateHz;
+    try {
+      const [ai, up, down] = await Promise.all([
+        this.#deps.connectAi(profile, (event) => this.#onAi(event), {
+          callId: this.id,
+          signal: this.#abort.signal,
+        }),
+        this.#deps.createResampler(legHz, 16_000),
+        this.#deps.createResampler(24_000, legHz),
+      ]);
+      if (this.#state !== 'starting') {
+        // The call ended while we were connecting.
+        ai.close();
+        up.dispose();
+        down.dispose();
+        return;
+      }
+      if (ai.inputRateHz !== 16_000 || ai.outputRateHz !== 24_000) {
+        // Rates are part of the port so a future model with other rates fails loudly here.
+        throw new Error(`unsupported model audio rates ${ai.inputRateHz}/${ai.outputRateHz}`);
+      }
+      this.#ai = ai;
+      this.#up = up;
+      this.#down = down;
+    } catch (err) {
+      if (this.#state !== 'starting') return;
+      const detail = err instanceof Error ? err.message : String(err);
+      const kind = err instanceof AiConnectError ? err.kind : 'internal';
+      this.#log.error({ kind, detail }, 'model session could not be opened');
+      await this.close('ai_connect_failed', `${kind}: ${detail}`);
+      return;
+    }
+    this.#state = 'active';
+    this.#answeredAt = Date.now();
+    this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
+    this.#greet();
+  }
+
+  /** Sink for the media leg's events. */
+  onMedia = (event: MediaEvent): void => {
+    if (this.#state === 'ending' || this.#state === 'ended') return;
+    switch (event.type) {
+      case 'audio':
+        this.#stats.uplinkFrames += 1;
+        this.#limits.refresh('media_timeout');
+        if (this.#ai === undefined || this.#up === undefined) {
+          this.#stats.uplinkFramesDropped += 1;
+          return;
+        }
+        this.#ai.appendAudio(this.#up.process(event.pcm));
+        return;
+      case 'dtmf':
+        // Digits reach the model only through the collect_digits tool (the IVR layer).
+        this.#log.debug({ digit: event.digit }, 'dtmf received');
+        return;
+      case 'mark':
+        return;
+      case 'hangup':
+        void this.close('caller_hangup', event.detail);
+        return;
+      case 'protocol_error':
+        this.#log.warn({ detail: event.detail }, 'media protocol error');
+        void this.close('protocol_error', event.detail);
+        return;
+      default:
+        assertNever(event, 'media event');
+    }
+  };
+
+  /** End the call from outside (admin API, shutdown). */
+  hangup(reason: EndReason, detail?: string): Promise<void> {
+    return this.close(reason, detail);
+  }
+
+  close(reason: EndReason, detail?: string): Promise<void> {
+    return (this.#closing ??= this.#teardown(reason, detail));
+  }
+
+  #onAi(event: AiEvent): void {
+    if (this.#state === 'ending' || this.#state === 'ended') return;
+    const atMs = this.elapsedMs();
+    switch (event.type) {
+      case 'ready':
+        return;
+      case 'speech_started':
+        this.#callerSpeaking = true;
+        this.#limits.disarm('caller_silence');
+        this.#bargeIn(atMs);
+        return;
+      case 'speech_stopped':
+        this.#callerSpeaking = false;
+        this.#speechStoppedAt = atMs;
+        this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+        return;
+      case 'response_started':
+        this.#liveResponseId = event.responseId;
+        this.#greetingPending = false;
+        this.#limits.disarm('caller_silence');
+        if (this.#followUp && this.#followUp.responseId === undefined) this.#followUp.responseId = event.responseId;
+        return;
+      case 'audio':
+        this.#onAgentAudio(event.responseId, event.pcm, atMs);
+        return;
+      case 'assistant_transcript_delta':
+        if (!this.#cutResponses.has(event.responseId)) this.#transcript.agentTextDelta(event.responseId, event.text, atMs);
+        return;
+      case 'assistant_transcript_done':
+        this.#transcript.agentTextDone(event.responseId, event.text, atMs);
+        return;
+      case 'caller_transcript':
+        this.#transcript.callerText(event.itemId, event.text, atMs);
+        if (event.final) this.#log.debug({ text: event.text }, 'caller said');
+        return;
+      case 'tool_call':
+        void this.#runTool(event.toolCallId, event.name, event.arguments, atMs);
+        return;
+      case 'response_done':
+        this.#onResponseDone(event.responseId, event.status, event.usage);
+        return;
+      case 'error':
+        this.#stats.aiErrors += 1;
+        this.#log.warn({ code: event.code, detail: event.message }, 'model reported an error');
+        if (this.#greetingPending) this.#greetingFallback('model rejected the greeting request');
+        return;
+      case 'closed': {
+        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
+        this.#log.warn({ cause: event.cause, code: event.code, detail: event.detail }, 'model session closed');
+        void this.close(reason, event.detail);
+        return;
+      }
+      default:
+        assertNever(event, 'AI event');
+    }
+  }
+
+  #greet(): void {
+    const greeting = this.profile.greeting;
+    switch (greeting.mode) {
+      case 'model':
+        this.#greetingPending = true;
+        this.#ai?.createResponse(greeting.instructions);
+        return;
+      case 'file':
+        this.#playLocal(greeting.transcript);
+        return;
+      case 'none':
+        this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+        return;
+      default:
+        assertNever(greeting, 'greeting');
+    }
+  }
+
+  #greetingFallback(why: string): void {
+    this.#greetingPending = false;
+    const greeting = this.profile.greeting;
+    if (greeting.mode === 'model' && greeting.fallback && this.#deps.greetingAudio) {
+      this.#log.warn({ why }, 'playing the recorded greeting instead');
+      this.#playLocal(greeting.fallback.transcript);
+    } else {
+      this.#log.warn({ why }, 'no greeting was played');
+      this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+    }
+  }
+
+  /** Play the preloaded greeting recording through a one-off resampler. */
+  #playLocal(transcript: string): void {
+    const audio = this.#deps.greetingAudio;
+    if (!audio) {
+      this.#log.error('greeting recording missing');
+      return;
+    }
+    const legHz = this.#deps.leg.sampleRateHz;
+    void this.#deps.createResampler(audio.sampleRateHz, legHz).then((resampler) => {
+      if (this.#state !== 'active') return resampler.dispose();
+      this.#transcript.agentTextDone(GREETING_TAG, transcript, this.elapsedMs());
+      this.#enqueue(GREETING_TAG, resampler.process(audio.pcm));
+      const tail = this.#framer.flush();
+      if (tail) this.#playout.enqueue(tail, GREETING_TAG);
+      resampler.dispose();
+    });
+  }
+
+  #onAgentAudio(responseId: string, pcm24k: Int16Array, atMs: number): void {
+    if (this.#cutResponses.has(responseId) || this.#down === undefined) {
+      this.#stats.lateAudioDropped += 1;
+      return;
+    }
+    this.#transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
+    this.#enqueue(responseId, this.#down.process(pcm24k));
+  }
+
+  #enqueue(tag: string, pcm: Int16Array): void {
+    this.#lastAudioResponseId = tag;
+    for (const frame of this.#framer.push(pcm)) this.#playout.enqueue(frame, tag);
+  }
+
+  #sendFrame(frame: Int16Array): void {
+    this.#stats.downlinkFramesSent += 1;
+    if (this.#stats.firstAudioMs === undefined) this.#stats.firstAudioMs = Math.round(this.elapsedMs());
+    if (this.#speechStoppedAt !== undefined) {
+      this.#stats.turnLatenciesMs.push(Math.round(this.elapsedMs() - this.#speechStoppedAt));
+      this.#speechStoppedAt = undefined;
+    }
+    this.#deps.leg.sendAudio(frame);
+  }
+
+  /**
+   * The caller started talking. If the agent is audible or about to be, stop it now: the far
+   * end's buffer first (it is what the caller hears), then our queue, then the model.
+   */
+  #bargeIn(atMs: number): void {
+    const playing = this.#playout.active;
+    const live = this.#liveResponseId;
+    if (!playing && live === undefined) return;
+    if (playing) this.#deps.leg.clear();
+    const droppedFrames = this.#playout.clear();
+    this.#framer.clear();
+    // The resampler holds the cut response's last few milliseconds; they must not prefix the next one.
+    this.#down?.reset();
+    if (live !== undefined) {
+      this.#ai?.cancelResponse();
+      this.#cutResponses.add(live);
+    }
+    const cut = playing ? this.#lastAudioResponseId : live;
+    if (cut === undefined) return;
+    this.#cutResponses.add(cut);
+    const heardMs = this.#playout.heardMs(cut);
+    this.#transcript.agentInterrupted(cut, heardMs, atMs);
+    this.#bargeIns.push({ atMs: Math.round(atMs), responseId: cut, heardMs: Math.round(heardMs), droppedFrames });
+    this.#log.info({ responseId: cut, heardMs: Math.round(heardMs), droppedFrames }, 'barge-in');
+  }
+
+  #onResponseDone(responseId: string, status: string, usage: AiUsage | undefined): void {
+    if (usage) {
+      this.#usage.inputTokens += usage.inputTokens;
+      this.#usage.outputTokens += usage.outputTokens;
+      this.#usage.inputAudioTokens += usage.inputAudioTokens;
+      this.#usage.outputAudioTokens += usage.outputAudioTokens;
+    }
+    if (this.#liveResponseId === responseId) this.#liveResponseId = undefined;
+    if (!this.#cutResponses.has(responseId)) {
+      // Play the response's last partial frame, padded, instead of leaving it in the framer.
+      const tail = this.#framer.flush();
+      if (tail) this.#playout.enqueue(tail, responseId);
+    }
+    const followUp = this.#followUp;
+    if (followUp?.responseId === responseId) {
+      if (status === 'completed') {
+        this.#followUp = undefined;
+        void this.#afterSpeaking(followUp.then);
+      } else {
+        // The line was cut off (barge-in): the next response carries it instead.
+        followUp.responseId = undefined;
+      }
+    }
+  }
+
+  async #runTool(toolCallId: string, name: string, rawArgs: string, atMs: number): Promise<void> {
+    const started = this.#now();
+    let args: unknown;
+    let output: string;
+    let then: AfterSpeaking = { action: 'none' };
+    try {
+      args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      const outcome = await this.#deps.runTool(name, args, { callId: this.id, signal: this.#abort.signal });
+      output = outcome.output;
+      then = outcome.then;
+    } catch (err) {
+      // The model gets a short error it can apologise for; the call carries on.
+      output = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+      this.#log.warn({ tool: name, detail: output }, 'tool failed');
+    }
+    if (this.#state !== 'active') return;
+    const durationMs = Math.round(this.#now() - started);
+    this.#toolCalls.push({ name, arguments: rawArgs.trim(), output, durationMs, atMs: Math.round(atMs) });
+    this.#log.info({ tool: name, durationMs, then: then.action }, 'tool call');
+    if (then.action !== 'none') this.#followUp = { then };
+    this.#ai?.sendToolResult(toolCallId, output);
+  }
+
+  /** Let the line the model just spoke finish playing, then act on it. */
+  async #afterSpeaking(then: AfterSpeaking): Promise<void> {
+    switch (then.action) {
+      case 'none':
+        return;
+      case 'hangup':
+        this.#limits.arm('drain_timeout', this.#deps.settings.drainTimeoutMs);
+        await this.#playout.whenDrained();
+        await this.close(then.reason, then.detail);
+        return;
+      default:
+        assertNever(then, 'follow-up action');
+    }
+  }
+
+  #onPlayoutIdle(): void {
+    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active') {
+      this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+    }
+  }
+
+  #onLimit(name: LimitName): void {
+    switch (name) {
+      case 'wrap_up':
+        // Say goodbye in the model's voice, then hang up before the service cuts the session.
+        this.#log.info('max call duration near: saying goodbye');
+        this.#followUp = { then: { action: 'hangup', reason: 'max_duration' } };
+        this.#ai?.createResponse(this.profile.goodbyeInstructions);
+        return;
+      case 'max_duration':
+        void this.close('max_duration');
+        return;
+      case 'caller_silence':
+        void this.close('caller_silence');
+        return;
+      case 'media_timeout':
+        void this.close('media_timeout', `no media for ${this.#deps.settings.mediaTimeoutMs} ms`);
+        return;
+      case 'drain_timeout': {
+        const pending = this.#followUp?.then;
+        void this.close(pending?.action === 'hangup' ? pending.reason : 'agent_hangup', 'playout did not drain');
+        return;
+      }
+      default:
+        assertNever(name, 'limit');
+    }
+  }
+
+  #teardown(reason: EndReason, detail?: string): Promise<void> {
+    this.#state = 'ending';
+    const endedBy = this.elapsedMs();
+    // Reverse order of acquisition; each step guarded so one failure cannot skip the rest.
+    const steps: Array<[string, () => void]> = [
+      ['limits', () => this.#limits.stop()],
+      ['abort', () => this.#abort.abort()],
+      ['playout', () => this.#playout.close()],
+      ['ai', () => this.#ai?.close()],
+      ['leg', () => this.#deps.leg.close(reason)],
+      ['resamplers', () => {
+        this.#up?.dispose();
+        this.#down?.dispose();
+      }],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        step();
+      } catch (err) {
+        this.#log.error({ what, err }, 'teardown step failed');
+      }
+    }
+    this.#state = 'ended';
+    const endedAt = Date.now();
+    const record: CallRecord = {
+      callId: this.id,
+      identity: this.identity,
+      agentId: this.profile.id,
+      startedAt: this.startedAt,
+      ...(this.#answeredAt !== undefined ? { answeredAt: this.#answeredAt } : {}),
+      endedAt,
+      durationMs: Math.round(endedBy),
+      endReason: reason,
+      ...(detail !== undefined ? { endDetail: detail } : {}),
+      turns: this.#transcript.turns,
+      bargeIns: this.#bargeIns,
+      toolCalls: this.#toolCalls,
+      usage: this.#usage,
+      stats: this.#stats,
+    };
+    this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
+    this.#deps.onEnded(record);
+    return Promise.resolve();
+  }
+}

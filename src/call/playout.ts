@@ -1,0 +1,187 @@
+/**
+ * Paced playout of 20 ms frames toward the caller.
+ *
+ * The model generates audio several times faster than real time. If we forwarded it as it came,
+ * seconds of speech would sit in the far end's buffer and a barge-in could only hope the far end
+ * honours `clear`. Instead frames leave on a real-time grid with a small lead (enough to ride out
+ * timer jitter), so at any moment at most `leadMs` of audio is queued beyond our control and
+ * clearing the local queue stops the agent at once.
+ *
+ * Playout also knows what the caller has heard: each frame has a scheduled play time on the grid,
+ * so "heard" is the audio whose play time has passed. That is an estimate (it assumes the far end
+ * plays on receipt plus a constant); platforms with marks can refine it.
+ */
+export interface PlayoutDeps {
+  frameMs: number;
+  /** How far ahead of real time frames may be sent. */
+  leadMs: number;
+  now(): number;
+  send(frame: Int16Array): void;
+  /** Called when a run ends: nothing queued and everything sent has played (or was cleared). */
+  onIdle?(): void;
+}
+
+interface QueuedFrame {
+  frame: Int16Array;
+  tag: string;
+}
+
+/** A stretch of one tag's audio played back to back: [startMs, startMs + durationMs). */
+interface PlaySegment {
+  startMs: number;
+  durationMs: number;
+}
+
+export class Playout {
+  readonly #deps: PlayoutDeps;
+  #queue: QueuedFrame[] = [];
+  #head = 0;
+  /** Grid origin of the current run; a run ends when everything sent has been played. */
+  #runStartMs = 0;
+  #sentInRunMs = 0;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #segments = new Map<string, PlaySegment[]>();
+  #drainWaiters: Array<() => void> = [];
+  #closed = false;
+  #framesSent = 0;
+
+  constructor(deps: PlayoutDeps) {
+    this.#deps = deps;
+  }
+
+  get framesSent(): number {
+    return this.#framesSent;
+  }
+
+  /** Frames waiting locally (not yet handed to the leg). */
+  get queuedFrames(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** True while audio is queued here or still playing at the far end. */
+  get active(): boolean {
+    return this.#running;
+  }
+
+  enqueue(frame: Int16Array, tag: string): void {
+    if (this.#closed) return;
+    this.#queue.push({ frame, tag });
+    if (!this.#running) {
+      this.#running = true;
+      this.#runStartMs = this.#deps.now();
+      this.#sentInRunMs = 0;
+    }
+    // A pending timer may only be the end-of-run check; new audio should leave now.
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#pump();
+  }
+
+  /**
+   * Drop everything not yet sent and end the run. Returns the number of frames dropped. Whatever
+   * was already sent is up to the far end (the caller sends `clear` to it first).
+   */
+  clear(): number {
+    const dropped = this.queuedFrames;
+    this.#queue = [];
+    this.#head = 0;
+    // Frames already sent but scheduled in the future are cleared at the far end too, so the
+    // heard accounting must stop at "now".
+    const now = this.#deps.now();
+    for (const segs of this.#segments.values()) {
+      for (const seg of segs) {
+        if (seg.startMs + seg.durationMs > now) seg.durationMs = Math.max(0, now - seg.startMs);
+      }
+    }
+    this.#endRun();
+    return dropped;
+  }
+
+  /** Milliseconds of `tag`'s audio whose play time has passed. */
+  heardMs(tag: string, now = this.#deps.now()): number {
+    let heard = 0;
+    for (const seg of this.#segments.get(tag) ?? []) {
+      heard += Math.min(Math.max(now - seg.startMs, 0), seg.durationMs);
+    }
+    return heard;
+  }
+
+  /** Milliseconds of `tag`'s audio handed to the leg. */
+  sentMs(tag: string): number {
+    let sent = 0;
+    for (const seg of this.#segments.get(tag) ?? []) sent += seg.durationMs;
+    return sent;
+  }
+
+  forget(tag: string): void {
+    this.#segments.delete(tag);
+  }
+
+  /** Resolves once nothing is queued and everything sent has been played. */
+  whenDrained(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#endRun();
+  }
+
+  #pump = (): void => {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    const now = this.#deps.now();
+    const { frameMs, leadMs } = this.#deps;
+    // The far end ran dry (audio arrived slower than real time): re-anchor the grid at now so
+    // the backlog is not sent as a burst and play times stay truthful.
+    if (now - this.#runStartMs > this.#sentInRunMs) this.#runStartMs = now - this.#sentInRunMs;
+    const playedMs = now - this.#runStartMs;
+    while (this.#head < this.#queue.length && this.#sentInRunMs < playedMs + leadMs) {
+      const item = this.#queue[this.#head]!;
+      this.#head += 1;
+      this.#record(item.tag, this.#runStartMs + this.#sentInRunMs, frameMs);
+      this.#sentInRunMs += frameMs;
+      this.#framesSent += 1;
+      this.#deps.send(item.frame);
+    }
+    if (this.#head > 256 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    const runEndMs = this.#runStartMs + this.#sentInRunMs;
+    if (this.#head < this.#queue.length) {
+      // Next frame may leave once the grid has advanced far enough.
+      this.#timer = setTimeout(this.#pump, Math.max(1, runEndMs - leadMs - now));
+    } else if (runEndMs > now) {
+      // Nothing queued, but the far end is still playing what we sent.
+      this.#timer = setTimeout(this.#pump, Math.max(1, runEndMs - now));
+    } else {
+      this.#endRun();
+    }
+  };
+
+  #record(tag: string, startMs: number, durationMs: number): void {
+    let segs = this.#segments.get(tag);
+    if (!segs) {
+      segs = [];
+      this.#segments.set(tag, segs);
+    }
+    const last = segs[segs.length - 1];
+    if (last && last.startMs + last.durationMs === startMs) last.durationMs += durationMs;
+    else segs.push({ startMs, durationMs });
+  }
+
+  #endRun(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#running = false;
+    this.#sentInRunMs = 0;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+    if (!this.#closed) this.#deps.onIdle?.();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The live calls of this process: admission (capacity, draining, unknown numbers), lookup for the
+ * admin API, and typed events that metrics and call records subscribe to.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AgentProfile } from '../agent/profile.js';
+import type { ResamplerFactory } from '../audio/resampler.js';
+import type { AiConnector } from './ai-session.js';
+import { Call, type CallSettings } from './call.js';
+import type { CallRecord } from './call-record.js';
+import type { EndReason } from './end-reason.js';
+import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
+import type { ToolRunner } from './tool-runner.js';
+
+export interface ResolvedAgent {
+  profile: AgentProfile;
+  greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  runTool: ToolRunner;
+}
+
+/** Chooses the agent for a dialed number; undefined when no agent answers it. */
+export type AgentResolver = (dialedNumber: string) => ResolvedAgent | undefined;
+
+export type RejectReason = 'draining' | 'capacity' | 'unknown_number';
+
+export interface RegistryDeps {
+  resolveAgent: AgentResolver;
+  maxConcurrentCalls: number;
+  settings: CallSettings;
+  connectAi: AiConnector;
+  createResampler: ResamplerFactory;
+  logger: Logger;
+  newCallId: () => string;
+}
+
+interface RegistryEvents {
+  started: [Call];
+  ended: [CallRecord];
+  rejected: [RejectReason, CallIdentity];
+}
+
+export class CallRegistry extends EventEmitter<RegistryEvents> {
+  readonly #deps: RegistryDeps;
+  readonly #calls = new Map<string, Call>();
+  #draining = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(deps: RegistryDeps) {
+    super();
+    this.#deps = deps;
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  list(): Call[] {
+    return [...this.#calls.values()];
+  }
+
+  get(callId: string): Call | undefined {
+    return this.#calls.get(callId);
+  }
+
+  /** Why a new call would be refused right now, if it would. */
+  refusal(dialedNumber: string): RejectReason | undefined {
+    if (this.#draining) return 'draining';
+    if (this.#calls.size >= this.#deps.maxConcurrentCalls) return 'capacity';
+    if (this.#deps.resolveAgent(dialedNumber) === undefined) return 'unknown_number';
+    return undefined;
+  }
+
+  /** Admit a call whose media leg has identified it; starts the call in the background. */
+  admit = (identity: CallIdentity, leg: MediaLeg): AdmissionResult => {
+    const refused = this.refusal(identity.to);
+    const agent = refused === undefined ? this.#deps.resolveAgent(identity.to) : undefined;
+    if (refused !== undefined || agent === undefined) {
+      const reason = refused ?? 'unknown_number';
+      this.#deps.logger.warn({ reason, transport: identity.transport }, 'call refused');
+      this.emit('rejected', reason, identity);
+      return { accepted: false, reason };
+    }
+    const callId = this.#deps.newCallId();
+    const call = new Call({
+      callId,
+      identity,
+      profile: agent.profile,
+      leg,
+      connectAi: this.#deps.connectAi,
+      createResampler: this.#deps.createResampler,
+      runTool: agent.runTool,
+      settings: this.#deps.settings,
+      logger: this.#deps.logger.child({ callId, externalId: identity.externalId }),
+      ...(agent.greetingAudio ? { greetingAudio: agent.greetingAudio } : {}),
+      onEnded: (record) => this.#ended(record),
+    });
+    this.#calls.set(callId, call);
+    this.emit('started', call);
+    void call.start();
+    return { accepted: true, onEvent: call.onMedia };
+  };
+
+  /** Stop admitting calls. Live calls carry on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves once no call is live. */
+  whenIdle(): Promise<void> {
+    if (this.#calls.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** End every live call with the given reason and wait for them to finish. */
+  async hangupAll(reason: EndReason): Promise<void> {
+    await Promise.all(this.list().map((call) => call.hangup(reason)));
+  }
+
+  #ended(record: CallRecord): void {
+    this.#calls.delete(record.callId);
+    this.emit('ended', record);
+    if (this.#calls.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Reads config/default.yaml, deep-merges an optional override file (BRIDGE_CONFIG) and a few
+ * environment variables over it, validates the result and fails fast with messages that name the
+ * file, the key and what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type Config, type Secrets } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../config/default.yaml');
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] = isTree(prior) && isTree(value) ? merge(prior, value) : value;
+  }
+  return out;
+}
+
+function readYaml(path: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (!isTree(parsed)) throw new ConfigError(`${path}: the top level must be a mapping of keys`);
+  return parsed;
+}
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (!isTree(next)) node[key] = {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** Environment variables that override file values: name → key path and parser. */
+const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
+  ['PORT', ['http', 'port'], Number],
+  ['HOST', ['http', 'host'], String],
+  ['LOG_LEVEL', ['log', 'level'], String],
+  ['QWEN_REGION', ['qwen', 'region'], String],
+  ['QWEN_URL', ['qwen', 'url'], String],
+  ['QWEN_MODEL', ['qwen', 'model'], String],
+  ['QWEN_WORKSPACE_ID', ['qwen', 'workspaceId'], String],
+  ['MAX_CONCURRENT_CALLS', ['calls', 'maxConcurrent'], Number],
+  ['PUBLIC_BASE_URL', ['media', 'publicBaseUrl'], String],
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = DEFAULT_CONFIG_PATH): Config {
+  let tree = readYaml(defaultPath);
+  let agentsBase = dirname(defaultPath);
+  const overridePath = env.BRIDGE_CONFIG;
+  if (overridePath) {
+    const over = readYaml(overridePath);
+    if ('agentsDir' in over) agentsBase = dirname(resolve(overridePath));
+    tree = merge(tree, over);
+  }
+  for (const [name, path, parse] of ENV_OVERRIDES) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(tree, path, parse(raw));
+  }
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+    const files = overridePath ? `${defaultPath} + ${overridePath}` : defaultPath;
+    throw new ConfigError(`invalid configuration (${files}):\n${problems.join('\n')}`);
+  }
+  const fileConfig = result.data;
+  const secrets: Secrets = {};
+  if (env.DASHSCOPE_API_KEY) secrets.dashscopeApiKey = env.DASHSCOPE_API_KEY;
+  if (env.BRIDGE_MEDIA_TOKEN) secrets.mediaToken = env.BRIDGE_MEDIA_TOKEN;
+  if (env.TWILIO_AUTH_TOKEN) secrets.twilioAuthToken = env.TWILIO_AUTH_TOKEN;
+  const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
+  if (fileConfig.calls.sessionCapMarginMs >= fileConfig.qwen.sessionCapMs) {
+    throw new ConfigError('calls.sessionCapMarginMs must be smaller than qwen.sessionCapMs');
+  }
+  return { ...fileConfig, agentsPath, secrets };
+}
+
+/** The model endpoint for the configured region (or the explicit url). */
+export function qwenEndpoint(config: Config): string {
+  const { url, region, workspaceId } = config.qwen;
+  if (url) return url;
+  if (region === 'beijing') return 'wss://dashscope.aliyuncs.com/api-ws/v1/realtime';
+  if (workspaceId) return `wss://${workspaceId}.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/realtime`;
+  return 'wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime';
+}

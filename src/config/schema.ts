@@ -1,0 +1,60 @@
+/**
+ * The configuration schema: the one description of every setting, its type and default.
+ * config/default.yaml documents the same keys for operators; a test keeps the two in step.
+ */
+import { z } from 'zod';
+
+const ms = z.number().int().nonnegative();
+
+export const configSchema = z
+  .object({
+    http: z.object({ host: z.string(), port: z.number().int().min(0).max(65535) }).strict(),
+    media: z
+      .object({
+        startTimeoutMs: ms,
+        maxFrameBytes: z.number().int().min(1024),
+        publicBaseUrl: z.string().url().nullable(),
+      })
+      .strict(),
+    qwen: z
+      .object({
+        region: z.enum(['singapore', 'beijing']),
+        url: z.string().nullable(),
+        workspaceId: z.string().nullable(),
+        model: z.string().min(1),
+        connectTimeoutMs: ms,
+        appendBatchMs: z.number().int().min(20).max(100),
+        sessionCapMs: ms,
+      })
+      .strict(),
+    calls: z
+      .object({
+        maxConcurrent: z.number().int().positive(),
+        playoutLeadMs: z.number().int().min(20).max(1000),
+        callerSilenceMs: ms,
+        mediaTimeoutMs: ms,
+        wrapUpLeadMs: ms,
+        drainTimeoutMs: ms,
+        sessionCapMarginMs: ms,
+        resampler: z.enum(['fir', 'libsamplerate']),
+      })
+      .strict(),
+    agentsDir: z.string(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof configSchema>;
+
+/** Secrets: from the environment only, never from files, never logged. */
+export interface Secrets {
+  dashscopeApiKey?: string;
+  mediaToken?: string;
+  twilioAuthToken?: string;
+}
+
+export type Config = FileConfig & {
+  /** Absolute folder of agent files, resolved against the config file that named it. */
+  agentsPath: string;
+  secrets: Secrets;
+};

@@ -1,0 +1,211 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { authFailure, FakeAiConnector } from '../support/fake-ai.js';
+import { buildCall, callerFrame, testProfile } from '../support/call-harness.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('a call', () => {
+  it('asks the model for the greeting once the session is ready and paces its audio at 20 ms', async () => {
+    const { call, leg, ai } = buildCall();
+    await call.start();
+    expect(call.state).toBe('active');
+    expect(ai.last.sent).toContainEqual({ type: 'create_response', instructions: 'Greet the caller.' });
+
+    ai.last.speak('resp_1', 1000); // generated far faster than real time
+    // Only the lead (60 ms = 3 frames) leaves at once; the rest follows the clock.
+    expect(leg.frames).toBe(3);
+    vi.advanceTimersByTime(500);
+    expect(leg.frames).toBeGreaterThanOrEqual(27);
+    expect(leg.frames).toBeLessThanOrEqual(29);
+    vi.advanceTimersByTime(1000);
+    expect(leg.frames).toBe(50);
+  });
+
+  it('sends caller audio to the model at 16 kHz only once the session is ready', async () => {
+    const { call, ai, records } = buildCall();
+    call.onMedia({ type: 'audio', pcm: callerFrame() });
+    await call.start();
+    call.onMedia({ type: 'audio', pcm: callerFrame() });
+    expect(ai.last.sent.filter((s) => s.type === 'append')).toEqual([{ type: 'append', samples: 320 }]);
+    await call.close('caller_hangup');
+    expect(records[0]!.stats.uplinkFramesDropped).toBe(1);
+    expect(records[0]!.stats.uplinkFrames).toBe(2);
+  });
+
+  it('on barge-in clears the far end first, sends no more agent frames, cancels and drops late audio', async () => {
+    const { call, leg, ai, records } = buildCall();
+    await call.start();
+    ai.last.speak('resp_1', 3000, { done: false });
+    vi.advanceTimersByTime(300);
+    const framesBefore = leg.frames;
+    const actionsBefore = leg.actions.length;
+
+    ai.last.emit({ type: 'speech_started', itemId: 'item_u1', audioStartMs: 1200 });
+    expect(leg.actions[actionsBefore]).toMatchObject({ type: 'clear' });
+    expect(ai.last.sent.at(-1)).toEqual({ type: 'cancel' });
+
+    // Late deltas of the cut response arrive before the server stops it: none may play.
+    ai.last.emit({ type: 'audio', responseId: 'resp_1', itemId: 'item_resp_1', pcm: new Int16Array(2400) });
+    ai.last.emit({ type: 'response_done', responseId: 'resp_1', status: 'incomplete' });
+    vi.advanceTimersByTime(2000);
+    expect(leg.frames).toBe(framesBefore);
+
+    await call.close('caller_hangup');
+    const record = records[0]!;
+    expect(record.bargeIns).toHaveLength(1);
+    // Heard = play time passed: 300 ms, not the 360 ms already sent (lead) nor the 3 s generated.
+    expect(record.bargeIns[0]!.heardMs).toBe(300);
+    expect(record.stats.lateAudioDropped).toBe(1);
+    const agentTurn = record.turns.find((t) => t.role === 'agent');
+    expect(agentTurn).toMatchObject({ role: 'agent', interrupted: { heardMs: 300, heardText: 'w0 w1 w2 ' } });
+  });
+
+  it('does not treat caller speech as a barge-in when the agent is silent', async () => {
+    const { call, leg, ai, records } = buildCall();
+    await call.start();
+    ai.last.emit({ type: 'speech_started', itemId: 'item_u1', audioStartMs: 100 });
+    expect(leg.actions.filter((a) => a.type === 'clear')).toHaveLength(0);
+    expect(ai.last.sent.some((s) => s.type === 'cancel')).toBe(false);
+    await call.close('caller_hangup');
+    expect(records[0]!.bargeIns).toHaveLength(0);
+  });
+
+  it('ends once, with the first reason, releasing the model socket and the leg', async () => {
+    const { call, leg, ai, records } = buildCall();
+    await call.start();
+    call.onMedia({ type: 'hangup', detail: 'stop message' });
+    call.onMedia({ type: 'hangup', detail: 'socket closed' });
+    await call.close('admin_hangup');
+    expect(records).toHaveLength(1);
+    expect(records[0]!.endReason).toBe('caller_hangup');
+    expect(ai.last.closed).toBe(true);
+    expect(leg.closedWith).toBe('caller_hangup');
+    expect(call.state).toBe('ended');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ends with ai_connect_failed when the model rejects the key, and closes the leg', async () => {
+    const ai = new FakeAiConnector();
+    ai.fail = authFailure();
+    const { call, leg, records } = buildCall({ ai });
+    await call.start();
+    expect(records[0]!.endReason).toBe('ai_connect_failed');
+    expect(records[0]!.endDetail).toContain('auth');
+    expect(leg.closedWith).toBe('ai_connect_failed');
+  });
+
+  it('maps a model socket drop and the session cap to their own end reasons', async () => {
+    const a = buildCall();
+    await a.call.start();
+    a.ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1006, detail: 'abnormal closure' });
+    expect(a.records[0]!.endReason).toBe('ai_disconnected');
+
+    const b = buildCall();
+    await b.call.start();
+    b.ai.last.emit({ type: 'closed', cause: 'session_cap', code: 1000, detail: 'session expired' });
+    expect(b.records[0]!.endReason).toBe('ai_session_cap');
+  });
+
+  it('hangs up on media inactivity', async () => {
+    const { call, records } = buildCall();
+    await call.start();
+    for (let i = 0; i < 100; i++) {
+      call.onMedia({ type: 'audio', pcm: callerFrame() });
+      vi.advanceTimersByTime(20);
+    }
+    expect(records).toHaveLength(0);
+    vi.advanceTimersByTime(10_000);
+    expect(records[0]!.endReason).toBe('media_timeout');
+  });
+
+  it('hangs up when the caller stays silent after the agent finished', async () => {
+    const { call, ai, records } = buildCall({ settings: { callerSilenceMs: 5_000, mediaTimeoutMs: 60_000 } });
+    await call.start();
+    ai.last.speak('resp_1', 400);
+    vi.advanceTimersByTime(4_000);
+    expect(records).toHaveLength(0);
+    vi.advanceTimersByTime(1_500);
+    expect(records[0]!.endReason).toBe('caller_silence');
+  });
+
+  it('says goodbye before the max duration and hangs up after it has played', async () => {
+    const profile = testProfile({ maxCallDurationMs: 60_000 });
+    const { call, ai, leg, records } = buildCall({ profile, settings: { mediaTimeoutMs: 600_000, callerSilenceMs: 600_000 } });
+    await call.start();
+    vi.advanceTimersByTime(40_000); // wrap-up lead is 20 s
+    expect(ai.last.sent.at(-1)).toEqual({ type: 'create_response', instructions: 'Say goodbye.' });
+    ai.last.speak('resp_bye', 2000);
+    expect(records).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2_100);
+    expect(records[0]!.endReason).toBe('max_duration');
+    expect(leg.frames).toBe(100); // the whole goodbye was played before the hang-up
+  });
+
+  it('hangs up at the max duration even if the model never says goodbye', async () => {
+    const profile = testProfile({ maxCallDurationMs: 60_000 });
+    const { call, records } = buildCall({ profile, settings: { mediaTimeoutMs: 600_000, callerSilenceMs: 600_000 } });
+    await call.start();
+    vi.advanceTimersByTime(60_000);
+    expect(records[0]!.endReason).toBe('max_duration');
+  });
+
+  it('never lets an agent ask for more than the session cap allows', async () => {
+    const profile = testProfile({ maxCallDurationMs: 10 * 60 * 60_000 });
+    const { call, records } = buildCall({
+      profile,
+      settings: { mediaTimeoutMs: 1e9, callerSilenceMs: 1e9, sessionCapMs: 7_200_000, sessionCapMarginMs: 120_000 },
+    });
+    await call.start();
+    vi.advanceTimersByTime(7_080_000);
+    expect(records[0]!.endReason).toBe('max_duration');
+    expect(records[0]!.durationMs).toBe(7_080_000);
+  });
+
+  it('runs end_call: returns the result, lets the goodbye play, then hangs up as the agent', async () => {
+    const runTool = vi.fn(() => Promise.resolve({ output: '{"ok":true}', then: { action: 'hangup' as const, reason: 'agent_hangup' as const } }));
+    const { call, ai, leg, records } = buildCall({ runTool });
+    await call.start();
+    ai.last.emit({ type: 'response_started', responseId: 'resp_tool' });
+    ai.last.emit({ type: 'tool_call', responseId: 'resp_tool', toolCallId: 'call_9', name: 'end_call', arguments: ' {"reason": "done"}' });
+    ai.last.emit({ type: 'response_done', responseId: 'resp_tool', status: 'completed' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runTool).toHaveBeenCalledWith('end_call', { reason: 'done' }, expect.objectContaining({ callId: 'call-1' }));
+    expect(ai.last.sent.at(-1)).toEqual({ type: 'tool_result', toolCallId: 'call_9', output: '{"ok":true}' });
+
+    ai.last.speak('resp_bye', 1000);
+    expect(records).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(records[0]!.endReason).toBe('agent_hangup');
+    expect(leg.frames).toBe(50);
+    expect(records[0]!.toolCalls[0]).toMatchObject({ name: 'end_call', arguments: '{"reason": "done"}' });
+  });
+
+  it('returns a tool error to the model instead of failing the call', async () => {
+    const runTool = vi.fn(() => Promise.reject(new Error('webhook timed out')));
+    const { call, ai } = buildCall({ runTool });
+    await call.start();
+    ai.last.emit({ type: 'tool_call', responseId: 'r', toolCallId: 'call_1', name: 'lookup', arguments: '{' });
+    await vi.advanceTimersByTimeAsync(0);
+    const result = ai.last.sent.at(-1);
+    expect(result).toMatchObject({ type: 'tool_result', toolCallId: 'call_1' });
+    expect(call.state).toBe('active');
+  });
+
+  it('plays the recorded greeting when the model rejects the greeting request', async () => {
+    const profile = testProfile({
+      greeting: { mode: 'model', instructions: 'Greet.', fallback: { path: 'greeting.wav', transcript: 'Hello from the recording.' } },
+    });
+    const { call, ai, leg, records } = buildCall({ profile, greetingAudio: { pcm: new Int16Array(8000), sampleRateHz: 8000 } });
+    await call.start();
+    ai.last.emit({ type: 'error', code: 'invalid_request_error', message: 'nothing to respond to' });
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(leg.frames).toBe(50);
+    await call.close('caller_hangup');
+    expect(records[0]!.turns[0]).toMatchObject({ role: 'agent', text: 'Hello from the recording.' });
+  });
+});

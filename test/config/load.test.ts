@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, qwenEndpoint } from '../../src/config/load.js';
+
+function overrideFile(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'qpb-config-'));
+  const path = join(dir, 'override.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+describe('configuration', () => {
+  it('loads the documented defaults with secrets from the environment only', () => {
+    const config = loadConfig({ DASHSCOPE_API_KEY: 'sk-test', BRIDGE_MEDIA_TOKEN: 'tok' });
+    expect(config.qwen.sessionCapMs).toBe(7_200_000);
+    expect(config.calls.resampler).toBe('fir');
+    expect(config.secrets).toEqual({ dashscopeApiKey: 'sk-test', mediaToken: 'tok' });
+    expect(config.agentsPath).toMatch(/config[\\/]agents$/);
+  });
+
+  it('merges an override file and environment variables over the defaults', () => {
+    const path = overrideFile('calls:\n  maxConcurrent: 7\nqwen:\n  region: beijing\n');
+    const config = loadConfig({ BRIDGE_CONFIG: path, PORT: '9090' });
+    expect(config.calls.maxConcurrent).toBe(7);
+    expect(config.calls.playoutLeadMs).toBe(60);
+    expect(config.http.port).toBe(9090);
+    expect(qwenEndpoint(config)).toBe('wss://dashscope.aliyuncs.com/api-ws/v1/realtime');
+  });
+
+  it('names the key and the problem when a value is wrong', () => {
+    const path = overrideFile('calls:\n  playoutLeadMs: "fast"\n  bogus: 1\n');
+    expect(() => loadConfig({ BRIDGE_CONFIG: path })).toThrow(ConfigError);
+    expect(() => loadConfig({ BRIDGE_CONFIG: path })).toThrow(/calls\.playoutLeadMs/);
+    expect(() => loadConfig({ BRIDGE_CONFIG: path })).toThrow(/bogus/);
+  });
+
+  it('picks the Singapore workspace endpoint when a workspace id is given', () => {
+    const config = loadConfig({ QWEN_WORKSPACE_ID: 'ws123' });
+    expect(qwenEndpoint(config)).toBe('wss://ws123.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/realtime');
+    expect(qwenEndpoint(loadConfig({}))).toBe('wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime');
+  });
+});

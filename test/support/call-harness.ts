@@ -1,0 +1,74 @@
+/** Builds one Call wired to fakes, for tests that read like a call. */
+import pino from 'pino';
+import type { AgentProfile } from '../../src/agent/profile.js';
+import { Call, type CallSettings } from '../../src/call/call.js';
+import type { CallRecord } from '../../src/call/call-record.js';
+import type { ToolRunner } from '../../src/call/tool-runner.js';
+import { FakeAiConnector } from './fake-ai.js';
+import { FakeLeg } from './fake-leg.js';
+import { simpleResamplerFactory } from './simple-resampler.js';
+
+export const TEST_SETTINGS: CallSettings = {
+  playoutLeadMs: 60,
+  callerSilenceMs: 30_000,
+  mediaTimeoutMs: 10_000,
+  wrapUpLeadMs: 20_000,
+  drainTimeoutMs: 10_000,
+  sessionCapMs: 7_200_000,
+  sessionCapMarginMs: 120_000,
+};
+
+export function testProfile(overrides: Partial<AgentProfile> = {}): AgentProfile {
+  return {
+    id: 'support',
+    model: 'qwen3.5-omni-flash-realtime',
+    voice: 'Tina',
+    instructions: 'Be brief.',
+    greeting: { mode: 'model', instructions: 'Greet the caller.' },
+    turnDetection: { type: 'server_vad', threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 800 },
+    transcribeCaller: true,
+    tools: [],
+    maxCallDurationMs: 30 * 60_000,
+    goodbyeInstructions: 'Say goodbye.',
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  call: Call;
+  leg: FakeLeg;
+  ai: FakeAiConnector;
+  records: CallRecord[];
+}
+
+export function buildCall(
+  opts: {
+    profile?: AgentProfile;
+    settings?: Partial<CallSettings>;
+    runTool?: ToolRunner;
+    greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+    ai?: FakeAiConnector;
+  } = {},
+): Harness {
+  const leg = new FakeLeg();
+  const ai = opts.ai ?? new FakeAiConnector();
+  const records: CallRecord[] = [];
+  const call = new Call({
+    callId: 'call-1',
+    identity: { externalId: 'CA1', to: '+15550100', from: '+15550199', transport: 'twilio', attributes: {} },
+    profile: opts.profile ?? testProfile(),
+    leg,
+    connectAi: ai.connect,
+    createResampler: simpleResamplerFactory,
+    runTool: opts.runTool ?? (() => Promise.resolve({ output: '{}', then: { action: 'none' } })),
+    settings: { ...TEST_SETTINGS, ...opts.settings },
+    logger: pino({ level: 'silent' }),
+    ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
+    now: () => Date.now(),
+    onEnded: (record) => records.push(record),
+  });
+  return { call, leg, ai, records };
+}
+
+/** 20 ms of 8 kHz caller audio. */
+export const callerFrame = (): Int16Array => new Int16Array(160).fill(1000);
