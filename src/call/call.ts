@@ -150,28 +150,27 @@ export class Call {
 
     const legHz = this.#deps.leg.sampleRateHz;
     try {
-      const [ai, up, down] = await Promise.all([
-        this.#deps.connectAi(profile, (event) => this.#onAi(event), {
-          callId: this.id,
-          signal: this.#abort.signal,
-        }),
-        this.#deps.createResampler(legHz, 16_000),
-        this.#deps.createResampler(24_000, legHz),
-      ]);
+      // Resamplers first: the model session delivers events as soon as it resolves, and the
+      // downlink must exist by then. (FIR creation is instant; libsamplerate's blocks anyway.)
+      const up = await this.#deps.createResampler(legHz, 16_000);
+      const down = await this.#deps.createResampler(24_000, legHz);
+      this.#up = up;
+      this.#down = down;
+      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event), {
+        callId: this.id,
+        signal: this.#abort.signal,
+      });
       if (this.#state !== 'starting') {
         // The call ended while we were connecting.
         ai.close();
-        up.dispose();
-        down.dispose();
         return;
       }
       if (ai.inputRateHz !== 16_000 || ai.outputRateHz !== 24_000) {
         // Rates are part of the port so a future model with other rates fails loudly here.
+        ai.close();
         throw new Error(`unsupported model audio rates ${ai.inputRateHz}/${ai.outputRateHz}`);
       }
       this.#ai = ai;
-      this.#up = up;
-      this.#down = down;
     } catch (err) {
       if (this.#state !== 'starting') return;
       const detail = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,437 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createQwenConnector } from '../../src/ai/qwen-session.js';
+import { ScriptedQwenServer, type ScriptedConnection } from './support/scripted-qwen-server.js';
+import {
+  AiEventLog,
+  ManualClock,
+  base64Of,
+  captureLogger,
+  connectorOptions,
+  openSession,
+  ramp,
+  samplesOf,
+  testProfile,
+  type OpenSession,
+} from './support/qwen-harness.js';
+
+let server: ScriptedQwenServer;
+
+beforeEach(async () => {
+  server = await ScriptedQwenServer.start();
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+/**
+ * Everything the client sent before this point has reached the server once the returned promise
+ * resolves: a socket delivers in order, so an append sent last is a barrier.
+ */
+async function barrier({ session, conn }: OpenSession): Promise<void> {
+  const appendsSoFar = conn.ofType('input_audio_buffer.append').length;
+  session.appendAudio(ramp(160));
+  session.flushAudio();
+  await conn.waitFor('input_audio_buffer.append', appendsSoFar + 1);
+}
+
+function clientEventTypes(conn: ScriptedConnection): string[] {
+  return conn.received.map((event) => event.type).filter((type) => type !== 'input_audio_buffer.append');
+}
+
+function responseCreated(conn: ScriptedConnection, responseId: string): void {
+  conn.send({ type: 'response.created', response: { id: responseId, object: 'realtime.response', status: 'in_progress', output: [] } });
+}
+
+function responseDone(conn: ScriptedConnection, responseId: string, status = 'completed'): void {
+  conn.send({ type: 'response.done', response: { id: responseId, status, output: [] } });
+}
+
+function audioDelta(conn: ScriptedConnection, responseId: string, samples: number[]): void {
+  conn.send({ type: 'response.audio.delta', response_id: responseId, item_id: 'item_a', output_index: 0, content_index: 0, delta: base64Of(samples) });
+}
+
+describe('QwenRealtimeSession: caller audio', () => {
+  it('batches 100 ms of 20 ms frames into one append of 3,200 bytes, samples in order', async () => {
+    const open = await openSession(server);
+    for (let frame = 0; frame < 5; frame += 1) open.session.appendAudio(ramp(320, frame * 320));
+
+    const append = await open.conn.waitFor('input_audio_buffer.append');
+
+    expect(Buffer.from(append.audio as string, 'base64').length).toBe(3_200);
+    expect(samplesOf(append.audio as string)).toEqual([...ramp(1_600)]);
+    expect(open.session.stats.sentAppends).toBe(1);
+    open.session.close();
+  });
+
+  it('holds a partial batch until flushAudio, then sends exactly what it holds', async () => {
+    const open = await openSession(server, { appendBatchMs: 40 });
+    open.session.appendAudio(ramp(320)); // 20 ms: less than a batch
+    open.session.appendAudio(ramp(480, 320)); // 30 ms: completes one 40 ms batch, 10 ms left over
+    const first = await open.conn.waitFor('input_audio_buffer.append');
+    open.session.flushAudio();
+    const second = await open.conn.waitFor('input_audio_buffer.append', 2);
+
+    expect(samplesOf(first.audio as string)).toEqual([...ramp(640)]);
+    expect(samplesOf(second.audio as string)).toEqual([...ramp(160, 640)]);
+    open.session.close();
+  });
+
+  it('drops and counts audio once the session is closed', async () => {
+    const open = await openSession(server);
+    open.session.appendAudio(ramp(800));
+    open.session.close();
+    open.session.appendAudio(ramp(320));
+    open.session.flushAudio();
+    await open.conn.closed;
+
+    expect(open.conn.ofType('input_audio_buffer.append')).toEqual([]);
+    expect(open.session.stats.droppedInputSamples).toBe(1_120);
+  });
+});
+
+describe('QwenRealtimeSession: response sequencing', () => {
+  it('never sends a second response.create while one is in flight, and sends the queued one on response.done', async () => {
+    const open = await openSession(server);
+    const { session, conn } = open;
+    session.createResponse('Greet the caller.');
+    session.createResponse('Say the opening hours.');
+    await barrier(open);
+    expect(conn.ofType('response.create')).toHaveLength(1);
+    expect(conn.ofType('response.create')[0]!.response).toEqual({ instructions: 'Greet the caller.' });
+
+    responseCreated(conn, 'resp_1');
+    await barrier(open);
+    expect(conn.ofType('response.create')).toHaveLength(1);
+
+    responseDone(conn, 'resp_1');
+    const second = await conn.waitFor('response.create', 2);
+    expect(second.response).toEqual({ instructions: 'Say the opening hours.' });
+    session.close();
+  });
+
+  it('sends response.create without a body when no instructions are given', async () => {
+    const open = await openSession(server);
+    open.session.createResponse();
+    const create = await open.conn.waitFor('response.create');
+    expect(Object.keys(create).sort()).toEqual(['event_id', 'type']);
+    open.session.close();
+  });
+
+  it('does not let a rejected response.create block the next one', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    session.createResponse('Greet the caller.');
+    session.createResponse('Ask how to help.');
+    await conn.waitFor('response.create');
+    const error = events.next('error');
+    conn.send({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'nothing to respond to' } });
+
+    expect(await error).toEqual({ type: 'error', code: 'invalid_value', message: 'nothing to respond to' });
+    const retry = await conn.waitFor('response.create', 2);
+    expect(retry.response).toEqual({ instructions: 'Ask how to help.' });
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: cancel', () => {
+  it('sends response.cancel only while a response is active', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    session.cancelResponse(); // idle: nothing to cancel
+    await barrier(open);
+    expect(conn.ofType('response.cancel')).toHaveLength(0);
+
+    const started = events.next('response_started');
+    responseCreated(conn, 'resp_1');
+    await started;
+    session.cancelResponse();
+    session.cancelResponse(); // already cancelling
+    await barrier(open);
+    expect(conn.ofType('response.cancel')).toHaveLength(1);
+    session.close();
+  });
+
+  it('swallows the error the server sends when the cancel raced the end of the response', async () => {
+    const clock = new ManualClock();
+    const open = await openSession(server, { nowMs: clock.nowMs });
+    const { session, conn, events } = open;
+    const started = events.next('response_started');
+    responseCreated(conn, 'resp_1');
+    await started;
+    session.cancelResponse();
+    await conn.waitFor('response.cancel');
+    const done = events.next('response_done');
+    responseDone(conn, 'resp_1', 'completed');
+    conn.send({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'no active response' } });
+    const stopped = events.next('speech_stopped');
+    conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 900, item_id: 'item_2' });
+    await done;
+    await stopped;
+
+    expect(events.ofType('error')).toEqual([]);
+    expect(session.stats.swallowedCancelErrors).toBe(1);
+
+    // A later, unrelated error is reported.
+    clock.advance(10_000);
+    const error = events.next('error');
+    conn.send({ type: 'error', error: { code: 'DataInspectionFailed', message: 'content moderation' } });
+    expect(await error).toEqual({ type: 'error', code: 'DataInspectionFailed', message: 'content moderation' });
+    session.close();
+  });
+
+  it('drops late audio of a cancelled response and passes audio of the next one', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    const firstAudio = events.next('audio');
+    responseCreated(conn, 'resp_1');
+    audioDelta(conn, 'resp_1', [1, 2, 3]);
+    await firstAudio;
+    session.cancelResponse();
+    await conn.waitFor('response.cancel');
+    audioDelta(conn, 'resp_1', [4, 5, 6]);
+    audioDelta(conn, 'resp_1', [7, 8, 9]);
+    responseDone(conn, 'resp_1', 'cancelled');
+    responseCreated(conn, 'resp_2');
+    const nextAudio = events.next('audio', (event) => event.responseId === 'resp_2');
+    audioDelta(conn, 'resp_2', [10, 11]);
+    await nextAudio;
+
+    expect(events.ofType('audio').map((event) => [event.responseId, [...event.pcm]])).toEqual([
+      ['resp_1', [1, 2, 3]],
+      ['resp_2', [10, 11]],
+    ]);
+    expect(events.ofType('response_done')).toEqual([{ type: 'response_done', responseId: 'resp_1', status: 'cancelled' }]);
+    expect(session.stats.droppedAudioDeltas).toBe(2);
+    session.close();
+  });
+
+  it('cancels a requested response as soon as the server announces it', async () => {
+    const open = await openSession(server);
+    const { session, conn } = open;
+    session.createResponse('Greet the caller.');
+    session.cancelResponse(); // before response.created: nothing to cancel on the server yet
+    await barrier(open);
+    expect(conn.ofType('response.cancel')).toHaveLength(0);
+
+    responseCreated(conn, 'resp_1');
+    await conn.waitFor('response.cancel');
+    expect(clientEventTypes(conn)).toEqual(['session.update', 'response.create', 'response.cancel']);
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: tools', () => {
+  it('reports a tool call with trimmed arguments, then returns the result and asks for the answer', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    const toolCall = events.next('tool_call');
+    responseCreated(conn, 'resp_1');
+    conn.send({ type: 'response.function_call_arguments.delta', response_id: 'resp_1', item_id: 'item_f', output_index: 0, call_id: 'call_1', delta: ' {"department":' });
+    conn.send({
+      type: 'response.function_call_arguments.done',
+      response_id: 'resp_1',
+      item_id: 'item_f',
+      output_index: 0,
+      call_id: 'call_1',
+      name: 'transfer_call',
+      arguments: ' {"department": "sales"}',
+    });
+    expect(await toolCall).toEqual({
+      type: 'tool_call',
+      responseId: 'resp_1',
+      toolCallId: 'call_1',
+      name: 'transfer_call',
+      arguments: '{"department": "sales"}',
+    });
+
+    // The result may come back before the tool-call response is done: the answer waits for it.
+    session.sendToolResult('call_1', '{"status":"transferred"}');
+    const output = await conn.waitFor('conversation.item.create');
+    expect(output.item).toEqual({ type: 'function_call_output', call_id: 'call_1', output: '{"status":"transferred"}' });
+    await barrier(open);
+    expect(conn.ofType('response.create')).toHaveLength(0);
+
+    responseDone(conn, 'resp_1');
+    await conn.waitFor('response.create');
+    expect(clientEventTypes(conn)).toEqual(['session.update', 'conversation.item.create', 'response.create']);
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: server events', () => {
+  it('maps the events the call core needs', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    const done = events.next('response_done');
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 3_647, item_id: 'item_u' });
+    conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 4_453, item_id: 'item_u' });
+    conn.send({ type: 'input_audio_buffer.committed', item_id: 'item_u' });
+    conn.send({ type: 'conversation.item.created', item: { id: 'item_u', object: 'realtime.item', type: 'message', role: 'assistant' } });
+    conn.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_u', content_index: 0, text: '', stash: "What's the" });
+    conn.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_u', content_index: 0, text: "What's the", stash: ' weather' });
+    responseCreated(conn, 'resp_1');
+    audioDelta(conn, 'resp_1', [-32_768, 0, 32_767]);
+    conn.send({ type: 'response.audio_transcript.delta', response_id: 'resp_1', item_id: 'item_a', delta: 'Sunny' });
+    conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_u', content_index: 0, transcript: "What's the weather?" });
+    conn.send({ type: 'response.audio_transcript.done', response_id: 'resp_1', item_id: 'item_a', transcript: 'Sunny today.' });
+    conn.send({ type: 'response.audio.done', response_id: 'resp_1', item_id: 'item_a' });
+    conn.send({
+      type: 'response.done',
+      response: {
+        id: 'resp_1',
+        status: 'completed',
+        usage: {
+          total_tokens: 377,
+          input_tokens: 336,
+          output_tokens: 41,
+          input_tokens_details: { text_tokens: 228, audio_tokens: 108 },
+          output_tokens_details: { text_tokens: 9, audio_tokens: 32 },
+        },
+      },
+    });
+    await done;
+
+    expect(events.events.slice(1).map((event) => (event.type === 'audio' ? { ...event, pcm: [...event.pcm] } : event))).toEqual([
+      { type: 'speech_started', itemId: 'item_u', audioStartMs: 3_647 },
+      { type: 'speech_stopped', itemId: 'item_u', audioEndMs: 4_453 },
+      { type: 'caller_transcript', itemId: 'item_u', text: "What's the", final: false },
+      { type: 'caller_transcript', itemId: 'item_u', text: "What's the weather", final: false },
+      { type: 'response_started', responseId: 'resp_1' },
+      { type: 'audio', responseId: 'resp_1', itemId: 'item_a', pcm: [-32_768, 0, 32_767] },
+      { type: 'assistant_transcript_delta', responseId: 'resp_1', itemId: 'item_a', text: 'Sunny' },
+      { type: 'caller_transcript', itemId: 'item_u', text: "What's the weather?", final: true },
+      { type: 'assistant_transcript_done', responseId: 'resp_1', itemId: 'item_a', text: 'Sunny today.' },
+      {
+        type: 'response_done',
+        responseId: 'resp_1',
+        status: 'completed',
+        usage: { inputTokens: 336, outputTokens: 41, inputAudioTokens: 108, outputAudioTokens: 32 },
+      },
+    ]);
+    session.close();
+  });
+
+  it('reports an undocumented response status as incomplete', async () => {
+    const { session, conn, events } = await openSession(server);
+    const done = events.next('response_done');
+    responseCreated(conn, 'resp_1');
+    responseDone(conn, 'resp_1', 'interrupted');
+    expect(await done).toEqual({ type: 'response_done', responseId: 'resp_1', status: 'incomplete' });
+    session.close();
+  });
+
+  it('ignores an unknown event type with a debug line', async () => {
+    const { session, conn, events, log } = await openSession(server);
+    const speech = events.next('speech_started');
+    conn.send({ type: 'response.brand_new_thing', payload: { x: 1 } });
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 10, item_id: 'item_1' });
+    await speech;
+
+    expect(events.events.map((event) => event.type)).toEqual(['ready', 'speech_started']);
+    expect(session.stats.unknownEvents).toBe(1);
+    expect(log.withMessage('unknown qwen event ignored')).toMatchObject([{ level: 20, eventType: 'response.brand_new_thing' }]);
+    session.close();
+  });
+
+  it('logs malformed frames and keeps the session', async () => {
+    const { session, conn, events, log } = await openSession(server);
+    const speech = events.next('speech_started');
+    conn.sendRaw('{"type": "response.created", "response": ');
+    conn.send({ type: 'response.created' }); // known type, body missing
+    conn.sendRaw('[1, 2, 3]');
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 10, item_id: 'item_1' });
+    await speech;
+
+    expect(session.state).toBe('open');
+    expect(session.stats.malformedFrames).toBe(3);
+    const warnings = log.withMessage('malformed qwen event ignored');
+    expect(warnings.map((entry) => [entry.level, entry.eventType])).toEqual([
+      [40, undefined],
+      [40, 'response.created'],
+      [40, undefined],
+    ]);
+    expect(warnings[1]!.reason).toContain('response');
+    expect(events.events.map((event) => event.type)).toEqual(['ready', 'speech_started']);
+    session.close();
+  });
+
+  it('survives an event handler that throws', async () => {
+    const log = captureLogger();
+    const events = new AiEventLog();
+    const ready = events.next('ready');
+    const connect = createQwenConnector(connectorOptions(server, log));
+    const session = await connect(
+      testProfile(),
+      (event) => {
+        events.onEvent(event);
+        if (event.type === 'speech_started') throw new Error('core bug');
+      },
+      { callId: 'call-1' },
+    );
+    await ready;
+    const conn = await server.connection();
+    const stopped = events.next('speech_stopped');
+    conn.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 10, item_id: 'item_1' });
+    conn.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 20, item_id: 'item_1' });
+    await stopped;
+
+    expect(session.state).toBe('open');
+    expect(log.withMessage('ai event handler threw')).toMatchObject([{ level: 50, eventType: 'speech_started' }]);
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: how it ends', () => {
+  it('reports a remote close once, then drops audio; close() afterwards is a no-op', async () => {
+    const { session, conn, events } = await openSession(server);
+    const closed = events.next('closed');
+    conn.close(4000, 'server going away');
+    expect(await closed).toEqual({ type: 'closed', cause: 'remote_close', code: 4000, detail: 'server going away' });
+
+    session.close();
+    session.close();
+    session.appendAudio(ramp(1_600));
+    expect(session.state).toBe('closed');
+    expect(session.stats.droppedInputSamples).toBe(1_600);
+    expect(events.ofType('closed')).toHaveLength(1);
+  });
+
+  it('reports a broken connection as socket_error', async () => {
+    const { session, conn, events } = await openSession(server);
+    const closed = events.next('closed');
+    conn.sendInvalidFrame();
+    const event = await closed;
+    // The client fails the connection itself, so no close frame comes back: 1006.
+    expect(event).toMatchObject({ type: 'closed', cause: 'socket_error', code: 1006 });
+    expect(event.detail).toContain('opcode');
+    expect(session.state).toBe('closed');
+  });
+
+  it('attributes a close at the session limit to the cap', async () => {
+    const clock = new ManualClock();
+    const { conn, events } = await openSession(server, { nowMs: clock.nowMs, sessionCapMs: 7_200_000 });
+    clock.advance(7_199_000);
+    const closed = events.next('closed');
+    conn.close(1000);
+    expect(await closed).toMatchObject({ type: 'closed', cause: 'session_cap', code: 1000 });
+  });
+
+  it('does not attribute an earlier close to the cap', async () => {
+    const clock = new ManualClock();
+    const { conn, events } = await openSession(server, { nowMs: clock.nowMs, sessionCapMs: 7_200_000 });
+    clock.advance(7_100_000);
+    const closed = events.next('closed');
+    conn.close(1000);
+    expect(await closed).toMatchObject({ type: 'closed', cause: 'remote_close', code: 1000 });
+  });
+
+  it('closes with 1000 when asked, once, and emits nothing', async () => {
+    const { session, conn, events } = await openSession(server);
+    session.close();
+    session.close();
+    expect(await conn.closed).toEqual({ code: 1000, reason: '' });
+    await vi.waitFor(() => expect(session.state).toBe('closed'));
+    expect(events.events.map((event) => event.type)).toEqual(['ready']);
+  });
+});
