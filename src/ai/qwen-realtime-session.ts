@@ -25,6 +25,9 @@ import { ResponseTracker, type ResponseCommand } from './response-tracker.js';
 import { toAiEvent } from './server-event-mapping.js';
 import { handshakeErrorEventError, readBodySnippet, upgradeFailureError } from './connect-failure.js';
 
+/** How long a closing socket may wait for the service's close frame before it is terminated. */
+const CLOSE_HANDSHAKE_LIMIT_MS = 500;
+
 export type QwenConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
 
 export interface QwenSessionStats {
@@ -160,6 +163,12 @@ export class QwenRealtimeSession implements AiSession {
     this.undelivered.length = 0;
     this.log.info({ stats: this.stats, sessionAgeMs: this.sessionAgeMs() }, 'qwen session closing');
     this.socket.close(1000);
+    // Billing runs while the socket is open: if the service does not finish the close handshake
+    // promptly, drop the TCP connection rather than wait for ws's 30 s close timeout.
+    const socket = this.socket;
+    setTimeout(() => {
+      if (socket.readyState !== socket.CLOSED) socket.terminate();
+    }, CLOSE_HANDSHAKE_LIMIT_MS).unref();
   }
 
   /** Abandons a session that is still connecting (timeout, abort, refused upgrade). */

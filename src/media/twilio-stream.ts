@@ -1,0 +1,75 @@
+/**
+ * One Twilio-dialect media stream (Twilio, SignalWire): identify the call from `start`, then
+ * turn media/dtmf/mark/stop into call events. Order is enforced because Twilio itself guarantees
+ * it: media before `start` or for another streamSid means the peer is not who it claims to be.
+ */
+import { mulawToPcm16, pcm16ToMulaw } from './pcm-codec.js';
+import type { ForkLeg, LegWire } from './fork-leg.js';
+import type { StreamHandler, StreamHandlerContext } from './stream-handler.js';
+import {
+  decodeTwilioFrame,
+  encodeTwilioClear,
+  encodeTwilioMark,
+  encodeTwilioMedia,
+  twilioCallIdentity,
+} from './protocols/twilio.js';
+import type { InboundFrame } from './protocols/violation.js';
+
+const TWILIO_RATE_HZ = 8000;
+
+export function twilioWire(streamSid: string): LegWire {
+  return {
+    audio: (frame) => encodeTwilioMedia(streamSid, pcm16ToMulaw(frame)),
+    clear: () => encodeTwilioClear(streamSid),
+    mark: (name) => encodeTwilioMark(streamSid, name),
+  };
+}
+
+export function createTwilioStream(ctx: StreamHandlerContext): StreamHandler {
+  const { session } = ctx;
+  let streamSid: string | undefined;
+  let leg: ForkLeg | undefined;
+  let stopped = false;
+
+  return {
+    onFrame(frame: InboundFrame): void {
+      const result = decodeTwilioFrame(frame);
+      if (!result.ok) return session.fail(result.violation);
+      const msg = result.message;
+
+      if (msg.event === 'connected') return;
+      if (msg.event === 'other') return session.log.debug({ event: msg.name }, 'ignored stream event');
+      if (msg.event === 'start') {
+        if (streamSid !== undefined) return session.fail({ kind: 'out_of_order', detail: 'second start message' });
+        streamSid = msg.streamSid;
+        leg = ctx.createLeg(TWILIO_RATE_HZ, twilioWire(streamSid));
+        session.admit(twilioCallIdentity(msg.start), leg);
+        return;
+      }
+
+      if (streamSid === undefined) {
+        return session.fail({ kind: 'out_of_order', detail: `${msg.event} before start` });
+      }
+      if (msg.streamSid !== streamSid) {
+        return session.fail({ kind: 'stream_mismatch', detail: `${msg.event} for another streamSid` });
+      }
+      if (stopped) return;
+
+      switch (msg.event) {
+        case 'media':
+          // One-way `both_tracks` streams also carry what the caller hears; the agent must not hear itself.
+          if (msg.track === 'inbound' && msg.mulaw.length > 0) {
+            session.deliver({ type: 'audio', pcm: mulawToPcm16(msg.mulaw) });
+          }
+          return;
+        case 'dtmf':
+          return session.deliver({ type: 'dtmf', digit: msg.digit });
+        case 'mark':
+          return session.deliver({ type: 'mark', name: msg.name });
+        case 'stop':
+          stopped = true;
+          return session.hangup('stop message');
+      }
+    },
+  };
+}
