@@ -1,0 +1,67 @@
+/**
+ * Cuts PCM16 chunks of any size into fixed frames (20 ms at the leg's rate: 160 samples at 8 kHz).
+ * The model's deltas are 40–200 ms and a resampler's output count varies per call, so whole frames
+ * go out as soon as they are complete and the remainder waits for the next chunk.
+ *
+ * Every emitted frame is a new array that the framer never touches again: frames are queued for
+ * paced playout, so they outlive the call that produced them. One 320-byte allocation per 20 ms is
+ * cheap next to a WebSocket send; only the remainder buffer is reused.
+ */
+export class Framer {
+  readonly frameSamples: number;
+  readonly #pending: Int16Array;
+  #pendingLength = 0;
+
+  constructor(frameSamples: number) {
+    if (!Number.isInteger(frameSamples) || frameSamples <= 0) {
+      throw new RangeError(`frameSamples must be a positive integer, got ${frameSamples}`);
+    }
+    this.frameSamples = frameSamples;
+    this.#pending = new Int16Array(frameSamples);
+  }
+
+  /** Samples waiting for the rest of their frame (always fewer than `frameSamples`). */
+  get pendingSamples(): number {
+    return this.#pendingLength;
+  }
+
+  /** Append a chunk; returns the frames it completed, oldest first (often none). */
+  push(samples: Int16Array): Int16Array[] {
+    const size = this.frameSamples;
+    const frames: Int16Array[] = [];
+    let read = 0;
+    if (this.#pendingLength > 0) {
+      const take = Math.min(size - this.#pendingLength, samples.length);
+      this.#pending.set(samples.subarray(0, take), this.#pendingLength);
+      this.#pendingLength += take;
+      read = take;
+      if (this.#pendingLength < size) return frames;
+      frames.push(this.#pending.slice());
+      this.#pendingLength = 0;
+    }
+    for (; read + size <= samples.length; read += size) frames.push(samples.slice(read, read + size));
+    const rest = samples.length - read;
+    if (rest > 0) {
+      this.#pending.set(samples.subarray(read), 0);
+      this.#pendingLength = rest;
+    }
+    return frames;
+  }
+
+  /**
+   * The remainder as one frame padded with silence, or `undefined` if nothing is pending: the end
+   * of a response should be heard now, not when the next response pushes it out.
+   */
+  flush(): Int16Array | undefined {
+    if (this.#pendingLength === 0) return undefined;
+    const frame = new Int16Array(this.frameSamples);
+    frame.set(this.#pending.subarray(0, this.#pendingLength));
+    this.#pendingLength = 0;
+    return frame;
+  }
+
+  /** Drop the remainder (barge-in: the rest of that response must not be played). */
+  clear(): void {
+    this.#pendingLength = 0;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Process entry: configuration, logger, the app, signals, exit codes. The only file that reads
+ * process.argv and installs signal handlers.
+ *
+ *   node dist/main.js              production: needs DASHSCOPE_API_KEY and BRIDGE_MEDIA_TOKEN
+ *   node dist/main.js --simulate   everything real except the model: the built-in simulator
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import { loadConfig } from './config/load.js';
+import { createLogger } from './log.js';
+import { startQwenSimulator } from './sim/qwen/server.js';
+
+const SHUTDOWN_GRACE_MS = 30_000;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { simulate: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log('usage: qwen-phone-bridge [--simulate]\n  --simulate  answer calls with the built-in Qwen-Omni-Realtime simulator (no API key)');
+    return;
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.log.level);
+
+  let stopSimulator: (() => Promise<void>) | undefined;
+  if (values.simulate) {
+    // The simulator never stands in for the real model silently: only with --simulate, and loudly.
+    const simKey = randomBytes(16).toString('hex');
+    const sim = await startQwenSimulator({ apiKey: simKey });
+    stopSimulator = () => sim.close();
+    config.qwen.url = sim.url;
+    config.secrets.dashscopeApiKey = simKey;
+    logger.warn({ url: sim.url }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
+    if (!config.secrets.mediaToken) {
+      config.secrets.mediaToken = randomBytes(16).toString('hex');
+      // Printed once to the console (not the log) so a person can point a fork at the bridge.
+      console.log(`media token for this run: ${config.secrets.mediaToken}`);
+    }
+  } else if (!config.secrets.dashscopeApiKey) {
+    console.error('DASHSCOPE_API_KEY is not set. Set it (keys belong to a region: see qwen.region), or run with --simulate.');
+    process.exitCode = 2;
+    return;
+  } else if (!config.secrets.mediaToken) {
+    console.error('BRIDGE_MEDIA_TOKEN is not set: the media endpoint does not run without a secret.');
+    process.exitCode = 2;
+    return;
+  }
+
+  const app = buildApp(config, logger);
+  await app.start();
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void app
+      .close(SHUTDOWN_GRACE_MS)
+      .then(() => stopSimulator?.())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

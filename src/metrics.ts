@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics: every name in one place, fed from the registry's typed events so the call
+ * core never imports prom-client.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallRegistry } from './call/registry.js';
+
+export interface BridgeMetrics {
+  registry: Registry;
+}
+
+export function createMetrics(calls: CallRegistry): BridgeMetrics {
+  const registry = new Registry();
+  const active = new Gauge({ name: 'bridge_calls_active', help: 'Calls in progress', registers: [registry] });
+  const ended = new Counter({
+    name: 'bridge_calls_ended_total',
+    help: 'Calls ended, by end reason',
+    labelNames: ['reason', 'agent'] as const,
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'bridge_calls_rejected_total',
+    help: 'Calls refused at admission, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'bridge_call_duration_seconds',
+    help: 'Call duration',
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+    registers: [registry],
+  });
+  const firstAudio = new Histogram({
+    name: 'bridge_first_audio_ms',
+    help: 'Call start to the first agent audio sent to the caller',
+    buckets: [100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000],
+    registers: [registry],
+  });
+  const turnLatency = new Histogram({
+    name: 'bridge_turn_latency_ms',
+    help: "Model's end-of-speech to the first agent audio sent, per turn",
+    buckets: [100, 200, 300, 500, 750, 1000, 1500, 2000, 3000],
+    registers: [registry],
+  });
+  const bargeIns = new Counter({ name: 'bridge_barge_ins_total', help: 'Caller interruptions of agent audio', registers: [registry] });
+  const tokens = new Counter({
+    name: 'bridge_model_tokens_total',
+    help: 'Model tokens reported in response.done usage',
+    labelNames: ['direction'] as const,
+    registers: [registry],
+  });
+  const aiErrors = new Counter({ name: 'bridge_model_errors_total', help: 'Model error events', registers: [registry] });
+
+  calls.on('started', () => active.inc());
+  calls.on('rejected', (reason) => rejected.inc({ reason }));
+  calls.on('ended', (record) => {
+    active.dec();
+    ended.inc({ reason: record.endReason, agent: record.agentId });
+    duration.observe(record.durationMs / 1000);
+    if (record.stats.firstAudioMs !== undefined) firstAudio.observe(record.stats.firstAudioMs);
+    for (const latency of record.stats.turnLatenciesMs) turnLatency.observe(latency);
+    bargeIns.inc(record.bargeIns.length);
+    tokens.inc({ direction: 'input' }, record.usage.inputTokens);
+    tokens.inc({ direction: 'output' }, record.usage.outputTokens);
+    aiErrors.inc(record.stats.aiErrors);
+  });
+  return { registry };
+}

@@ -1,0 +1,59 @@
+/**
+ * Caller audio for the simulator tests: a real espeak-ng recording ("Hi, where is my order?",
+ * 8 kHz) brought to the 16 kHz the service expects, silence, and 100 ms append events.
+ */
+import { readFileSync } from 'node:fs';
+import { parseWav, pcm16ToBuffer } from '../../../src/sim/qwen/wav-file.js';
+
+export const INPUT_RATE_HZ = 16_000;
+
+/** The recording at 16 kHz (linear interpolation is plenty for an energy detector). */
+export function callerQuestion16k(): Int16Array {
+  const wav = parseWav(readFileSync(new URL('../../fixtures/qwen-sim-caller-where-is-my-order-8k.wav', import.meta.url)));
+  if (wav.sampleRateHz !== 8_000) throw new Error('expected an 8 kHz caller fixture');
+  const src = wav.samples;
+  const out = new Int16Array(src.length * 2);
+  for (let i = 0; i < src.length; i++) {
+    const a = src[i]!;
+    const b = src[i + 1] ?? a;
+    out[2 * i] = a;
+    out[2 * i + 1] = Math.round((a + b) / 2);
+  }
+  return out;
+}
+
+export function silence(ms: number): Int16Array {
+  return new Int16Array(Math.round((ms * INPUT_RATE_HZ) / 1000));
+}
+
+export function concat(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export function durationMs(samples: Int16Array, rateHz = INPUT_RATE_HZ): number {
+  return Math.round((samples.length * 1000) / rateHz);
+}
+
+/** input_audio_buffer.append events of `chunkMs` each, as a client sends them. */
+export function appendEvents(samples: Int16Array, chunkMs = 100): Array<Record<string, unknown>> {
+  const step = Math.round((chunkMs * INPUT_RATE_HZ) / 1000);
+  const events: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < samples.length; i += step) {
+    const audio = pcm16ToBuffer(samples.subarray(i, i + step)).toString('base64');
+    events.push({ type: 'input_audio_buffer.append', audio });
+  }
+  return events;
+}
+
+export function pcmFromBase64(base64: string): Int16Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const out = new Int16Array(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt16LE(i * 2);
+  return out;
+}
