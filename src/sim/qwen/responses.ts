@@ -98,9 +98,9 @@ export function responseObject(
   return response;
 }
 
-/** Delay until step `step` of a stream that started at `startedAtMs` and sends every `intervalMs`. */
+/** Delay until step `step` of a stream that started at `startedAtMs` and sends every `intervalMs`:
+ *  scheduled against the start, so timer lateness does not accumulate into a slower stream. */
 export function delayUntilStep(startedAtMs: number, step: number, intervalMs: number): number {
-  if (!Number.isFinite(intervalMs)) return 0;
   return Math.max(0, startedAtMs + step * intervalMs - Date.now());
 }
 

@@ -54,6 +54,8 @@ export interface SimulatedSession {
   readonly model: string;
   readonly workspaceId: string | undefined;
   readonly received: readonly ReceivedClientEvent[];
+  /** Every server event sent, in order; `response.audio.delta` payloads are replaced by a note
+   *  of their size (read audio on the client side). */
   readonly sent: readonly ServerEvent[];
   /** The effective configuration (what the last session.updated echoed). */
   readonly config: SessionConfig;

@@ -17,7 +17,8 @@ import { isSendableCloseCode, type ResolvedOptions } from './options.js';
 import { protocolErrors, type ErrorDetail } from './protocol-error.js';
 import type { ActiveResponse, ResponseEnvironment, ResponseSummary } from './responses.js';
 import type { ServerEvent, ServerEventBody } from './server-events.js';
-import { defaultSessionConfig, sessionObject, type SessionConfig } from './session-config.js';
+import { defaultSessionConfig, sessionObject } from './session-config.js';
+import type { SessionConfig, SessionObject } from './session-config.js';
 import { SessionRecord, type SessionEndCause } from './session-record.js';
 import { SessionTimers, type CancelTimer } from './session-timers.js';
 import { INPUT_SAMPLE_RATE_HZ, type SpeechLibrary } from './speech-audio.js';
@@ -109,15 +110,20 @@ export class SimulatedQwenSession {
     if (!this.isOpen()) return;
     const event: ServerEvent = { event_id: newId('event'), ...body };
     this.ws.send(JSON.stringify(event));
-    this.record.addSent(event);
+    // The record keeps audio deltas without their payload: hours of demo audio would pile up.
+    this.record.addSent(
+      event.type === 'response.audio.delta'
+        ? { ...event, delta: `<${Buffer.byteLength(event.delta, 'base64')} bytes of PCM16 omitted>` }
+        : event,
+    );
   }
 
   private sendError(error: ErrorDetail): void {
     this.send({ type: 'error', error });
   }
 
-  private echo(kind: 'created' | 'updated', config: SessionConfig = this.config) {
-    return sessionObject(config, { sessionId: this.record.id, model: this.deps.model }, this.traits, kind);
+  private echo(kind: 'created' | 'updated'): SessionObject {
+    return sessionObject(this.config, { sessionId: this.record.id, model: this.deps.model }, this.traits, kind);
   }
 
   // ── incoming ──
@@ -151,8 +157,7 @@ export class SimulatedQwenSession {
         return this.onCommit();
       case 'input_audio_buffer.clear':
         this.buffer.clear();
-        this.speech = undefined;
-        this.resetVad();
+        this.resetVad(); // speech in progress is dropped with the audio it was in
         this.send({ type: 'input_audio_buffer.cleared' });
         return undefined;
       case 'input_image_buffer.append':
@@ -359,8 +364,8 @@ export class SimulatedQwenSession {
    */
   private armIdleTimer(summary: ResponseSummary): void {
     const td = this.config.turn_detection;
-    if (!td || td.type !== 'server_vad' || td.idle_timeout_ms === undefined || !this.traits.supportsIdleTimeout) return;
-    if (this.vad?.speaking) return;
+    if (!td || td.type !== 'server_vad' || td.idle_timeout_ms === undefined) return;
+    if (!this.traits.supportsIdleTimeout || this.vad?.speaking) return;
     const playoutEndsAtMs = (summary.firstAudioAtMs ?? Date.now()) + summary.plannedAudioMs;
     const idleMs = this.deps.options.idleTimeoutOverrideMs ?? td.idle_timeout_ms;
     const delayMs = Math.max(0, playoutEndsAtMs - Date.now()) + idleMs;

@@ -67,7 +67,7 @@ function oneOf<T extends string>(param: string, value: unknown, allowed: readonl
 }
 
 function parseModalities(value: unknown): Modality[] {
-  const list = Array.isArray(value) && value.every((m) => typeof m === 'string') ? (value as string[]) : undefined;
+  const list = Array.isArray(value) && value.every((m) => typeof m === 'string') ? value : undefined;
   const set = new Set(list);
   const textOnly = list?.length === 1 && set.has('text');
   const textAndAudio = list?.length === 2 && set.size === 2 && set.has('text') && set.has('audio');
