@@ -13,7 +13,8 @@
  * That gives the measured reference designs: 8→16 kHz is 64 taps at 16 kHz, 24→8 kHz is 96 taps at
  * 24 kHz, 16→8 kHz is 64 taps at 16 kHz, all with fc = 4 kHz, flat to 3.4 kHz and ≥ 70 dB down from
  * 4.6 kHz. For 24→16 kHz (a wideband 16 kHz leg) it gives 96 taps at 48 kHz with fc = 8 kHz: flat
- * to about 6.8 kHz, so the leg keeps the wideband voice the model produces.
+ * (±0.05 dB) to 7 kHz with aliases into 0–6.8 kHz ≤ −70 dB, so the leg keeps the wideband voice
+ * the model produces, for 1 ms of delay.
  */
 
 export interface FirDesign {

@@ -1,7 +1,7 @@
 /**
  * Streaming polyphase FIR resampler for a rational ratio `up / down` (filters: fir-design.ts).
- * Pure JS, a few µs per 20 ms where libsamplerate's SINC_MEDIUM needs 80–113 µs, and 2 ms of
- * delay instead of 6.
+ * Roughly a tenth of the CPU of libsamplerate's SINC_MEDIUM (on the reference VM 7 and 12 µs per
+ * 20 ms for 8→16 and 24→8 kHz, against 80 and 113 µs) and 2 ms of delay instead of 6.
  *
  * Output sample m sits at position `m × down` on the intermediate (`fromHz × up`) grid, so it is a
  * dot product of one phase of the filter with the newest `tapsPerPhase` input samples. The history
@@ -102,7 +102,7 @@ export class FirResampler implements StreamResampler {
     const work = this.#work;
     const history = this.#tapsPerPhase - 1;
     const length = input.length;
-    for (let i = 0; i < length; i++) work[history + i] = input[i]!;
+    work.set(input, history);
     const { up, down } = this.design;
     const produced =
       up === 2 && down === 1

@@ -39,10 +39,12 @@ const CONVERTER_TYPES = {
   'sinc-fastest': LibSampleRate.ConverterType.SRC_SINC_FASTEST,
 } as const;
 
-/** Keeps every call far below the library's 1,008,000-sample I/O buffers, past which it ignores `dataOut`. */
+/** Keeps each call far below the library's 1,008,000-sample I/O buffers, past which it ignores `dataOut`. */
 const MAX_SLICE_SAMPLES = 65_536;
-/** Long enough for the BEST converter's 18 ms hold-back at any rate. */
-const PRIMING_MS = 100;
+/** Room beyond ceil(ratio × n): a call may release a sample more than its own share. */
+const OUTPUT_SLACK_SAMPLES = 16;
+const PRIMING_BLOCK_MS = 50;
+const MAX_PRIMING_BLOCKS = 10;
 
 /** The library throws strings; turn whatever it threw into an Error that says where it came from. */
 function libraryError(what: string, thrown: unknown): Error {
@@ -76,10 +78,10 @@ export class LsrResampler implements StreamResampler {
 
   process(input: Int16Array): Int16Array {
     const src = this.#live();
-    const out = this.#output.reserve(Math.ceil(input.length * this.#ratio) + 2);
+    const out = this.#output.reserve(Math.ceil(input.length * this.#ratio) + OUTPUT_SLACK_SAMPLES);
     let produced = 0;
     for (let start = 0; start < input.length; start += MAX_SLICE_SAMPLES) {
-      const slice = input.subarray(start, Math.min(input.length, start + MAX_SLICE_SAMPLES));
+      const slice = input.length <= MAX_SLICE_SAMPLES ? input : input.subarray(start, start + MAX_SLICE_SAMPLES);
       produced = this.#processSlice(src, slice, out, produced);
     }
     return this.#output.view(produced);
@@ -89,8 +91,7 @@ export class LsrResampler implements StreamResampler {
     const length = input.length;
     if (this.#floatIn.length < length) {
       this.#floatIn = new Float32Array(length);
-      // Slack beyond ceil(ratio × n): a call may release a sample more than its own share.
-      this.#floatOut = new Float32Array(Math.ceil(length * this.#ratio) + 16);
+      this.#floatOut = new Float32Array(Math.ceil(length * this.#ratio) + OUTPUT_SLACK_SAMPLES);
     }
     if (this.#floatInView.length !== length || this.#floatInView.buffer !== this.#floatIn.buffer) {
       this.#floatInView = this.#floatIn.subarray(0, length);
@@ -116,13 +117,23 @@ export class LsrResampler implements StreamResampler {
     return o;
   }
 
-  /** Push silence through once, count the samples that did not come out, then start afresh. */
+  /**
+   * Push silence through until output appears, count the samples that did not come out, then
+   * start afresh. One block is enough for every converter measured (BEST holds back 18 ms).
+   */
   #measureHoldBackMs(): number {
-    const inputSamples = Math.round((this.fromHz * PRIMING_MS) / 1000);
-    const expected = Math.round(inputSamples * this.#ratio);
-    const produced = this.process(new Int16Array(inputSamples)).length;
+    const block = new Int16Array(Math.round((this.fromHz * PRIMING_BLOCK_MS) / 1000));
+    let fed = 0;
+    let produced = 0;
+    for (let i = 0; i < MAX_PRIMING_BLOCKS && produced === 0; i++) {
+      produced += this.process(block).length;
+      fed += block.length;
+    }
     this.reset();
-    return ((expected - produced) * 1000) / this.toHz;
+    if (produced === 0) {
+      throw new Error(`libsamplerate held back more than ${MAX_PRIMING_BLOCKS * PRIMING_BLOCK_MS} ms`);
+    }
+    return ((fed * this.#ratio - produced) * 1000) / this.toHz;
   }
 
   reset(): void {

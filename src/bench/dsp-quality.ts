@@ -58,6 +58,7 @@ const WINDOW_MS = 250;
 /** Components this close to DC or Nyquist cannot be told apart from their own mirror image. */
 const EDGE_GUARD_HZ = 20;
 const DELAY_TONES_HZ = [1000, 1025] as const;
+/** Alignment delays down to this far below zero are read as negative, not as nearly 40 ms. */
 const MAX_NEGATIVE_ALIGNMENT_S = 0.005;
 /** Below the output's int16 quantisation floor; a component that rounds to silence reads as this. */
 const FLOOR_DB = -140;
@@ -149,8 +150,8 @@ function levelDb(amplitude: number): number {
   return Math.max(FLOOR_DB, 20 * Math.log10(amplitude / TONE_AMPLITUDE));
 }
 
-/** Runs one tone through a freshly reset resampler; returns the output and its analysis window. */
-function respond(resampler: StreamResampler, frequencyHz: number) {
+/** Runs one tone through the freshly reset resampler; returns a probe of the settled output. */
+function respond(resampler: StreamResampler, frequencyHz: number): (atHz: number) => Phasor {
   resampler.reset();
   const input = tone(resampler.fromHz, frequencyHz, Math.round((resampler.fromHz * SIGNAL_MS) / 1000));
   const output = runInChunks(resampler, input);
@@ -220,9 +221,10 @@ function spuriousLevels(resampler: StreamResampler, band: FrequencyBand): ToneLe
   const measurable = (hz: number) => hz > EDGE_GUARD_HZ && hz < outputNyquistHz - EDGE_GUARD_HZ;
   const inputs = [...bandTonesHz(band), ...aliasProbeTonesHz(direction, band)];
   for (const inputHz of inputs) {
-    const wanted = inputHz < outputNyquistHz;
+    // A band tone's images count wherever they land; a probe's only where it folds into the band.
+    const bandTone = inputHz < outputNyquistHz;
     const targets = componentFrequenciesHz(direction, inputHz).filter(
-      (hz) => measurable(hz) && Math.abs(hz - inputHz) > 1 && (wanted ? inBand(inputHz) : inBand(hz)),
+      (hz) => measurable(hz) && Math.abs(hz - inputHz) > 1 && (bandTone || inBand(hz)),
     );
     if (targets.length === 0) continue;
     const at = respond(resampler, inputHz);
@@ -246,8 +248,6 @@ function alignmentDelayS(resampler: StreamResampler): number {
   const highPhase = delayPhase(highHz);
   const periodS = 1 / (highHz - lowHz);
   let coarseS = (wrapRad(highPhase - lowPhase) / (2 * Math.PI)) * periodS;
-  // An output slightly ahead of its nominal time (made up for by holding samples back) is a small
-  // negative alignment, not nearly a whole period.
   if (coarseS > periodS - MAX_NEGATIVE_ALIGNMENT_S) coarseS -= periodS;
   const cycles = Math.round(coarseS * lowHz - lowPhase / (2 * Math.PI));
   return (lowPhase / (2 * Math.PI) + cycles) / lowHz;

@@ -34,6 +34,17 @@ describe('PCM16 bytes', () => {
     expect(bytes.buffer).toBe(samples.buffer);
   });
 
+  it('encodes only the view to base64, not its whole buffer', () => {
+    const whole = Int16Array.from([9, 1, -2, 0x1234, 9]);
+    const base64 = pcm16ToBase64(whole.subarray(1, 4));
+    expect(Array.from(Buffer.from(base64, 'base64'))).toEqual([0x01, 0x00, 0xfe, 0xff, 0x34, 0x12]);
+  });
+
+  it('round-trips the extremes of the sample range through base64', () => {
+    const samples = Int16Array.from([-32_768, -1, 0, 1, 32_767]);
+    expect(Array.from(pcm16FromBase64(pcm16ToBase64(samples)))).toEqual(Array.from(samples));
+  });
+
   it('round-trips through base64', () => {
     const samples = Int16Array.from({ length: 480 }, (_, i) => (i * 977) % 65_536 - 32_768);
     const base64 = pcm16ToBase64(samples);
