@@ -8,9 +8,9 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { AgentProfile } from '../agent/profile.js';
+import { pcm16ToBase64 } from '../audio/pcm.js';
 import { AiConnectError, type AiEvent, type AiSession } from '../call/ai-session.js';
 import { AppendBatcher } from './append-batcher.js';
-import { encodePcm16Base64 } from './pcm16-base64.js';
 import {
   functionCallOutput,
   inputAudioAppend,
@@ -361,7 +361,7 @@ export class QwenRealtimeSession implements AiSession {
       this.log.debug({ bufferedBytes: this.socket.bufferedAmount }, 'caller audio dropped: socket backed up');
       return;
     }
-    this.send(inputAudioAppend(encodePcm16Base64(pcm)));
+    this.send(inputAudioAppend(pcm16ToBase64(pcm)));
     this.counters.sentAppends += 1;
   }
 

@@ -3,8 +3,8 @@
  * was cancelled) is the session's business; this is the translation only.
  */
 import type { Logger } from 'pino';
+import { pcm16FromBytes } from '../audio/pcm.js';
 import type { AiEvent } from '../call/ai-session.js';
-import { decodePcm16Base64 } from './pcm16-base64.js';
 import type { QwenServerEvent } from './qwen-events.js';
 
 type ResponseStatus = Extract<AiEvent, { type: 'response_done' }>['status'];
@@ -45,8 +45,11 @@ export function toAiEvent(event: QwenServerEvent, log: Logger): AiEvent | undefi
     case 'response.created':
       return { type: 'response_started', responseId: event.responseId };
     case 'response.audio.delta': {
-      const { pcm, droppedBytes } = decodePcm16Base64(event.audioBase64);
+      const bytes = Buffer.from(event.audioBase64, 'base64');
+      // A stray trailing byte cannot be a sample; losing it beats failing the whole response.
+      const droppedBytes = bytes.length % 2;
       if (droppedBytes > 0) log.debug({ responseId: event.responseId, droppedBytes }, 'odd byte at the end of an audio delta dropped');
+      const pcm = pcm16FromBytes(bytes.subarray(0, bytes.length - droppedBytes));
       if (pcm.length === 0) return undefined;
       return { type: 'audio', responseId: event.responseId, itemId: event.itemId, pcm };
     }

@@ -6,7 +6,10 @@
 export interface MediaLeg {
   /** Rate of the PCM this leg delivers and accepts (8000 for mu-law forks, 8000/16000 for L16). */
   readonly sampleRateHz: number;
-  /** Play one 20 ms frame to the caller. The call paces frames; the leg sends immediately. */
+  /**
+   * Play one 20 ms frame to the caller. The call paces frames; the leg sends immediately. The
+   * frame is the leg's from then on (it may be sent without copying): the caller never reuses it.
+   */
   sendAudio(frame: Int16Array): void;
   /** Barge-in: make the far end drop whatever it has queued (Twilio `clear`, `killAudio`, …). */
   clear(): void;

@@ -3,7 +3,7 @@
  * turn media/dtmf/mark/stop into call events. Order is enforced because Twilio itself guarantees
  * it: media before `start` or for another streamSid means the peer is not who it claims to be.
  */
-import { mulawToPcm16, pcm16ToMulaw } from './pcm-codec.js';
+import { mulawDecode, mulawEncode } from '../audio/g711.js';
 import type { ForkLeg, LegWire } from './fork-leg.js';
 import type { StreamHandler, StreamHandlerContext } from './stream-handler.js';
 import {
@@ -18,8 +18,14 @@ import type { InboundFrame } from './protocols/violation.js';
 const TWILIO_RATE_HZ = 8000;
 
 export function twilioWire(streamSid: string): LegWire {
+  // The mu-law bytes live only until encodeTwilioMedia has base64'd them, so one buffer per
+  // stream serves every frame instead of an allocation 50 times a second.
+  let mulaw = new Uint8Array(0);
   return {
-    audio: (frame) => encodeTwilioMedia(streamSid, pcm16ToMulaw(frame)),
+    audio: (frame) => {
+      if (mulaw.length < frame.length) mulaw = new Uint8Array(frame.length);
+      return encodeTwilioMedia(streamSid, mulawEncode(frame, mulaw).subarray(0, frame.length));
+    },
     clear: () => encodeTwilioClear(streamSid),
     mark: (name) => encodeTwilioMark(streamSid, name),
   };
@@ -59,7 +65,7 @@ export function createTwilioStream(ctx: StreamHandlerContext): StreamHandler {
         case 'media':
           // One-way `both_tracks` streams also carry what the caller hears; the agent must not hear itself.
           if (msg.track === 'inbound' && msg.mulaw.length > 0) {
-            session.deliver({ type: 'audio', pcm: mulawToPcm16(msg.mulaw) });
+            session.deliver({ type: 'audio', pcm: mulawDecode(msg.mulaw) });
           }
           return;
         case 'dtmf':

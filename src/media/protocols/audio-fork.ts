@@ -10,8 +10,8 @@
  * The framing is stateful (first-frame semantics, an odd byte carried across frames), so the
  * decoder is an object per stream; it is still pure: frames in, typed messages out.
  */
+import { pcm16FromBytes, pcm16ToBytes } from '../../audio/pcm.js';
 import type { CallIdentity } from '../../call/media-leg.js';
-import { l16leToPcm16, pcm16ToL16le } from '../pcm-codec.js';
 import {
   firstScalarField,
   numberField,
@@ -83,7 +83,7 @@ export class AudioForkDecoder {
       this.carry = whole[whole.length - 1];
       whole = whole.subarray(0, whole.length - 1);
     }
-    return l16leToPcm16(whole);
+    return pcm16FromBytes(whole);
   }
 }
 
@@ -170,8 +170,12 @@ function userPart(address: string): string {
   return match?.[1] ?? address;
 }
 
+/**
+ * Shares the frame's memory: ws may hold the Buffer unsent under backpressure, which is safe
+ * because the call's frames are never written again once emitted (see Framer).
+ */
 export function encodeAudioForkAudio(pcm: Int16Array): Buffer {
-  return pcm16ToL16le(pcm);
+  return pcm16ToBytes(pcm);
 }
 
 export function encodeAudioForkKillAudio(): string {

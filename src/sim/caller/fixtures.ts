@@ -3,7 +3,7 @@
  * Paths resolve from this module, so the simulator works from any working directory.
  */
 import { readFile } from 'node:fs/promises';
-import { decodeWavPcm16 } from './wav-file.js';
+import { readWav } from '../../audio/wav.js';
 
 export const CALLER_FIXTURES = {
   'order-status': "Hi, I'd like to check the status of my order.",
@@ -26,11 +26,13 @@ export function loadCallerFixture(name: CallerFixture): Promise<Int16Array> {
   let pending = cache.get(name);
   if (pending === undefined) {
     pending = readFile(callerFixtureUrl(name)).then((bytes) => {
-      const wav = decodeWavPcm16(bytes);
+      const wav = readWav(bytes);
       if (wav.sampleRateHz !== CALLER_FIXTURE_RATE_HZ) {
         throw new Error(`caller fixture ${name} is ${wav.sampleRateHz} Hz, expected ${CALLER_FIXTURE_RATE_HZ}`);
       }
-      return wav.pcm;
+      // readWav would mix a stereo file down; a stereo fixture means the wrong file was committed.
+      if (wav.channelsInFile !== 1) throw new Error(`caller fixture ${name} is stereo, expected mono`);
+      return wav.samples;
     });
     cache.set(name, pending);
   }

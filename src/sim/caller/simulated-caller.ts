@@ -14,12 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { writeWav } from '../../audio/wav.js';
 import { describeStep, type CallerStep, type Utterance } from './caller-script.js';
 import { audioForkCallerWire, twilioCallerWire, type CallerWire } from './caller-wire.js';
 import type { CallerEndedBy, CallerReport, StepRecord } from './caller-report.js';
 import { loadCallerFixture } from './fixtures.js';
 import { PlayoutTimeline } from './playout-timeline.js';
-import { encodeWavPcm16 } from './wav-file.js';
 
 const FRAME_MS = 20;
 const WIRE_RATE_HZ = 8000;
@@ -177,7 +177,7 @@ export class SimulatedCaller {
   }
 
   async writeHeardWav(path: string | URL): Promise<void> {
-    await writeFile(path, encodeWavPcm16({ sampleRateHz: this.#wire.sampleRateHz, pcm: this.heardPcm() }));
+    await writeFile(path, writeWav(this.#wire.sampleRateHz, [this.heardPcm()]));
   }
 
   report(): CallerReport {

@@ -3,7 +3,7 @@
  * never listens to the audio it commits (the script says what was "heard"), so it needs only how
  * much audio each user item holds (for `usage`) and where spans begin and end.
  */
-import { bufferToPcm16 } from './wav-file.js';
+import { pcm16FromBytes } from '../../audio/pcm.js';
 
 export interface AudioSpan {
   startSample: number;
@@ -37,7 +37,7 @@ export class InputAudioBuffer {
       this.pendingByte = data[data.length - 1];
       data = data.subarray(0, data.length - 1);
     }
-    const samples = bufferToPcm16(data);
+    const samples = pcm16FromBytes(data);
     this.end += samples.length;
     return samples;
   }

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readWav, type WavAudio } from '../../audio/wav.js';
 import type { ConversationScript, ScriptedSpeech } from './script.js';
 import { scriptSpeeches } from './script.js';
-import { parseWav } from './wav-file.js';
 
 export const OUTPUT_SAMPLE_RATE_HZ = 24_000;
 export const INPUT_SAMPLE_RATE_HZ = 16_000;
@@ -44,12 +44,23 @@ export class SpeechLibrary {
     if (cached) return cached;
     if (!FIXTURE_NAME.test(bare)) throw new Error(`invalid fixture name ${JSON.stringify(name)}`);
     const url = new URL(`${bare}.wav`, FIXTURES_DIR);
-    const audio = parseWav(readFileSync(fileURLToPath(url)), `fixture ${bare}`);
+    const audio = readFixtureWav(readFileSync(fileURLToPath(url)), bare);
     if (audio.sampleRateHz !== OUTPUT_SAMPLE_RATE_HZ) {
       throw new Error(`fixture ${bare}: expected ${OUTPUT_SAMPLE_RATE_HZ} Hz, got ${audio.sampleRateHz} Hz`);
     }
+    // readWav would mix a stereo file down; a stereo fixture means the wrong file was committed.
+    if (audio.channelsInFile !== 1) throw new Error(`fixture ${bare}: expected mono, got stereo`);
     this.fixtures.set(bare, audio.samples);
     return audio.samples;
+  }
+}
+
+/** readWav cannot know which file it was given; a failed start should name the fixture. */
+function readFixtureWav(bytes: Buffer, name: string): WavAudio {
+  try {
+    return readWav(bytes);
+  } catch (err) {
+    throw new Error(`fixture ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

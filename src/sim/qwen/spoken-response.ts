@@ -5,12 +5,12 @@
  * then audio_transcript.done, audio.done, content_part.done, output_item.done, response.done.
  * With modalities ["text"] the same pacing drives response.text.delta / response.text.done.
  */
+import { pcm16ToBase64 } from '../../audio/pcm.js';
 import { newId } from './ids.js';
 import type { CancelTimer } from './session-timers.js';
 import type { AssistantContent, AssistantMessageItem, ItemStatus, ResponseStatus } from './server-events.js';
 import { isAudioModality } from './session-config.js';
 import { OUTPUT_SAMPLE_RATE_HZ } from './speech-audio.js';
-import { pcm16ToBuffer } from './wav-file.js';
 import {
   delayUntilStep,
   deltaIntervalMs,
@@ -127,7 +127,7 @@ export class SpokenResponse implements ActiveResponse {
     if (this.withAudio) {
       const chunk = this.reply.pcm.subarray(step * this.samplesPerDelta, (step + 1) * this.samplesPerDelta);
       if (chunk.length > 0) {
-        this.env.send({ type: 'response.audio.delta', ...this.ref, delta: pcm16ToBuffer(chunk).toString('base64') });
+        this.env.send({ type: 'response.audio.delta', ...this.ref, delta: pcm16ToBase64(chunk) });
         this.firstAudioAtMs ??= Date.now();
         this.sentSamples += chunk.length;
         this.sentDeltas++;

@@ -115,6 +115,14 @@ describe('audio-fork codec: stream', () => {
     }
   });
 
+  it('decodes a frame that starts at an odd offset of its buffer (ws slices messages out of socket reads)', () => {
+    const socketRead = Buffer.concat([Buffer.from([0xaa]), le16([1, -2, 0x1234])]);
+    const frame = socketRead.subarray(1);
+    expect(frame.byteOffset % 2).toBe(1);
+    const result = started().decode({ kind: 'binary', bytes: frame });
+    expect(result.ok && result.message.type === 'audio' && [...result.message.pcm]).toEqual([1, -2, 0x1234]);
+  });
+
   it('decodes dtmf and mark echoes; unknown JSON is reported, not refused', () => {
     const decoder = started();
     const dtmf = decoder.decode({ kind: 'text', text: JSON.stringify({ event: 'dtmf', dtmf: '5', duration: '1600' }) });

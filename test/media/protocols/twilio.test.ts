@@ -7,6 +7,7 @@ import {
   twilioCallIdentity,
   type TwilioStart,
 } from '../../../src/media/protocols/twilio.js';
+import { twilioWire } from '../../../src/media/twilio-stream.js';
 
 const text = (value: unknown) => ({ kind: 'text' as const, text: JSON.stringify(value) });
 
@@ -137,5 +138,16 @@ describe('twilio codec: outbound', () => {
     const backing = new Uint8Array([1, 2, 3, 4, 5, 6]);
     const parsed = JSON.parse(encodeTwilioMedia('MZ1', backing.subarray(2, 4))) as { media: { payload: string } };
     expect([...Buffer.from(parsed.media.payload, 'base64')]).toEqual([3, 4]);
+  });
+
+  it('mu-law encodes each frame on its own when frame sizes change between sends', () => {
+    const wire = twilioWire('MZ1');
+    const payload = (frame: Int16Array) => {
+      const sent = wire.audio(frame) as string;
+      return [...Buffer.from((JSON.parse(sent) as { media: { payload: string } }).media.payload, 'base64')];
+    };
+    expect(payload(Int16Array.from([0, 32_124, -32_124, 0]))).toEqual([0xff, 0x80, 0x00, 0xff]);
+    expect(payload(Int16Array.from([-32_124]))).toEqual([0x00]);
+    expect(payload(Int16Array.from([0, 0]))).toEqual([0xff, 0xff]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readWav } from '../../../src/audio/wav.js';
 import type { MediaEvent } from '../../../src/call/media-leg.js';
 import {
   bargeInAfterAgentSpeaksMs,
@@ -13,7 +14,6 @@ import {
   waitForAgentSilence,
 } from '../../../src/sim/caller/caller-script.js';
 import { SimulatedCaller } from '../../../src/sim/caller/simulated-caller.js';
-import { decodeWavPcm16 } from '../../../src/sim/caller/wav-file.js';
 import { startHarness, until, type AdmittedCall, type Harness } from '../../media/fork-harness.js';
 
 const RATE_HZ = 8000;
@@ -102,10 +102,11 @@ describe('SimulatedCaller over the Twilio dialect', () => {
     try {
       const path = join(dir, 'heard.wav');
       await caller.writeHeardWav(path);
-      const wav = decodeWavPcm16(await readFile(path));
+      const wav = readWav(await readFile(path));
       expect(wav.sampleRateHz).toBe(8000);
-      expect(wav.pcm).toEqual(caller.heardPcm());
-      expect(wav.pcm.length).toBeGreaterThanOrEqual(200 * 8);
+      expect(wav.channelsInFile).toBe(1);
+      expect(wav.samples).toEqual(caller.heardPcm());
+      expect(wav.samples.length).toBeGreaterThanOrEqual(200 * 8);
     } finally {
       await rm(dir, { recursive: true });
     }

@@ -3,13 +3,14 @@
  * 8 kHz) brought to the 16 kHz the service expects, silence, and 100 ms append events.
  */
 import { readFileSync } from 'node:fs';
-import { parseWav, pcm16ToBuffer } from '../../../src/sim/qwen/wav-file.js';
+import { pcm16ToBase64 } from '../../../src/audio/pcm.js';
+import { readWav } from '../../../src/audio/wav.js';
 
 export const INPUT_RATE_HZ = 16_000;
 
 /** The recording at 16 kHz (linear interpolation is plenty for an energy detector). */
 export function callerQuestion16k(): Int16Array {
-  const wav = parseWav(readFileSync(new URL('../../fixtures/qwen-sim-caller-where-is-my-order-8k.wav', import.meta.url)));
+  const wav = readWav(readFileSync(new URL('../../fixtures/qwen-sim-caller-where-is-my-order-8k.wav', import.meta.url)));
   if (wav.sampleRateHz !== 8_000) throw new Error('expected an 8 kHz caller fixture');
   const src = wav.samples;
   const out = new Int16Array(src.length * 2);
@@ -45,15 +46,8 @@ export function appendEvents(samples: Int16Array, chunkMs = 100): Array<Record<s
   const step = Math.round((chunkMs * INPUT_RATE_HZ) / 1000);
   const events: Array<Record<string, unknown>> = [];
   for (let i = 0; i < samples.length; i += step) {
-    const audio = pcm16ToBuffer(samples.subarray(i, i + step)).toString('base64');
+    const audio = pcm16ToBase64(samples.subarray(i, i + step));
     events.push({ type: 'input_audio_buffer.append', audio });
   }
   return events;
-}
-
-export function pcmFromBase64(base64: string): Int16Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const out = new Int16Array(bytes.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt16LE(i * 2);
-  return out;
 }

@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readWav } from '../../../src/audio/wav.js';
 import { startQwenSimulator } from '../../../src/sim/qwen/index.js';
 import { SUPPORT_LINE_SCRIPT, scriptSpeeches } from '../../../src/sim/qwen/script.js';
 import { SpeechLibrary, synthesizedDurationMs, synthesizeSpeech } from '../../../src/sim/qwen/speech-audio.js';
 import { transcriptPreviews } from '../../../src/sim/qwen/transcription.js';
-import { parseWav } from '../../../src/sim/qwen/wav-file.js';
 
 const FIXTURES = new URL('../../../src/sim/fixtures/', import.meta.url);
 
@@ -17,8 +17,9 @@ describe('agent speech fixtures', () => {
     let totalBytes = 0;
     for (const name of names) {
       const url = new URL(`${name}.wav`, FIXTURES);
-      const wav = parseWav(readFileSync(url), name);
-      expect(wav.sampleRateHz).toBe(24_000);
+      const wav = readWav(readFileSync(url));
+      expect(wav.sampleRateHz, name).toBe(24_000);
+      expect(wav.channelsInFile, name).toBe(1);
       totalBytes += statSync(url).size;
     }
     expect(totalBytes).toBeLessThan(620_000);

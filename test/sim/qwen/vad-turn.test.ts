@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { pcm16FromBase64 } from '../../../src/audio/pcm.js';
 import { startQwenSimulator, SUPPORT_LINE_SCRIPT, type QwenSimulator } from '../../../src/sim/qwen/index.js';
-import { appendEvents, callerQuestion16k, concat, durationMs, pcmFromBase64, silence } from './caller-audio.js';
+import { appendEvents, callerQuestion16k, concat, durationMs, silence } from './caller-audio.js';
 import { RawClient, types } from './raw-client.js';
 
 const DELTAS = new Set(['response.audio_transcript.delta', 'response.audio.delta']);
@@ -109,7 +110,7 @@ describe('a server-VAD turn', () => {
     const events = await client.until('response.done');
 
     const audio = events.filter((e) => e.type === 'response.audio.delta');
-    const samples = audio.map((e) => pcmFromBase64(e.delta as string));
+    const samples = audio.map((e) => pcm16FromBase64(e.delta as string));
     // ~100 ms per delta: 2,400 samples at 24 kHz, the last one shorter.
     for (const chunk of samples.slice(0, -1)) expect(chunk.length).toBe(2_400);
     const totalMs = (samples.reduce((n, c) => n + c.length, 0) * 1000) / 24_000;
