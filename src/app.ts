@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import Srf from 'drachtio-srf';
 import WebSocket from 'ws';
 import { loadAgents } from './agent/load-agents.js';
 import { createQwenConnector } from './ai/qwen-session.js';
@@ -18,14 +19,20 @@ import { buildHttpServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
+import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
+import { asSrfApp } from './sip/srf-shapes.js';
 
 export interface AppOverrides {
   /** Replace the model connector (tests). */
   connectAi?: AiConnector;
+  /** Create the drachtio-srf instance (tests inspect it). */
+  createSrf?: () => Srf;
 }
 
 export interface App {
   calls: CallRegistry;
+  /** The SIP front end once started, when sip.enabled. */
+  readonly sip: SipFrontEnd | undefined;
   /** Resolves with the bound HTTP address. */
   start(): Promise<{ host: string; port: number }>;
   /** Stop admitting calls, end live calls with `shutdown` after `graceMs`, close everything. */
@@ -76,7 +83,31 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     newCallId: randomUUID,
   });
   const metrics = createMetrics(calls);
-  const http = buildHttpServer({ calls, metrics: metrics.registry });
+
+  let sip: SipFrontEnd | undefined;
+  const startSip = (): SipFrontEnd | undefined => {
+    if (!config.sip.enabled) return undefined;
+    const secret = config.secrets.drachtioSecret;
+    if (!secret) throw new Error('sip.enabled is true but DRACHTIO_SECRET is not set');
+    return startSipFrontEnd({
+      srf: asSrfApp(overrides.createSrf?.() ?? new Srf()),
+      drachtio: { host: config.sip.host, port: config.sip.port, secret, reconnectMaxDelayMs: config.sip.reconnectMaxDelayMs },
+      allowFrom: config.sip.allowFrom,
+      busyStatus: config.sip.busyStatus,
+      rtp: config.sip.rtp,
+      refusal: (to) => calls.refusal(to),
+      admit: calls.admit,
+      logger: logger.child({ component: 'sip' }),
+      onRefused: (status) => metrics.sipRefused(status),
+    });
+  };
+  const http = buildHttpServer({
+    calls,
+    metrics: metrics.registry,
+    readinessChecks: [
+      () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
+    ],
+  });
   const fork = attachForkServer(http.server, {
     admit: calls.admit,
     logger: logger.child({ component: 'media' }),
@@ -90,7 +121,11 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
   return {
     calls,
     onCallEnded: (listener) => calls.on('ended', listener),
+    get sip() {
+      return sip;
+    },
     async start() {
+      sip = startSip();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address() as AddressInfo;
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
@@ -103,6 +138,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
         await Promise.race([calls.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       }
       await calls.hangupAll('shutdown');
+      sip?.close();
       await fork.close();
       await http.close();
     },

@@ -7,6 +7,8 @@ import type { CallRegistry } from './call/registry.js';
 
 export interface BridgeMetrics {
   registry: Registry;
+  /** An INVITE was refused with this SIP status. */
+  sipRefused(status: number): void;
 }
 
 export function createMetrics(calls: CallRegistry): BridgeMetrics {
@@ -64,5 +66,11 @@ export function createMetrics(calls: CallRegistry): BridgeMetrics {
     tokens.inc({ direction: 'output' }, record.usage.outputTokens);
     aiErrors.inc(record.stats.aiErrors);
   });
-  return { registry };
+  const sipRefused = new Counter({
+    name: 'bridge_sip_invites_refused_total',
+    help: 'INVITEs refused, by SIP status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  return { registry, sipRefused: (status) => sipRefused.inc({ status: String(status) }) };
 }

@@ -204,6 +204,11 @@ export class Call {
         return;
       case 'mark':
         return;
+      case 'hold':
+        this.#log.info({ held: event.held }, event.held ? 'call on hold' : 'call resumed');
+        if (event.held) this.#limits.disarm('media_timeout');
+        else this.#limits.arm('media_timeout', this.#deps.settings.mediaTimeoutMs);
+        return;
       case 'hangup':
         void this.close('caller_hangup', event.detail);
         return;

@@ -18,15 +18,31 @@ export interface MediaLeg {
    * platform has no marks leave it out; the call then estimates what was heard from its own pacing.
    */
   mark?(name: string): void;
-  /** End the media leg (close the socket / stop RTP). Idempotent. */
+  /**
+   * Hand the caller to `target` (a SIP URI or number): SIP REFER for calls we answered, a platform
+   * action for forks that support one. Resolves once the transfer is known to have succeeded or
+   * failed; legs that cannot transfer leave it out.
+   */
+  transfer?(target: string): Promise<TransferOutcome>;
+  /** End the media leg (close the socket / stop RTP, send BYE). Idempotent. */
   close(reason: string): void;
 }
+
+export type TransferOutcome =
+  | { ok: true }
+  /** `status`: the SIP status the transfer target or the caller's side answered, when known. */
+  | { ok: false; reason: string; status?: number };
 
 export type MediaEvent =
   | { type: 'audio'; pcm: Int16Array }
   | { type: 'dtmf'; digit: string }
   /** The far end reports it has played audio up to a mark we placed. */
   | { type: 'mark'; name: string }
+  /**
+   * The far end put the call on hold (true) or took it off (false): no caller audio is expected
+   * meanwhile, so silence is not media inactivity.
+   */
+  | { type: 'hold'; held: boolean }
   /** The far end ended the stream (stop message or socket closed). */
   | { type: 'hangup'; detail: string }
   /** The far end sent something we cannot accept; the leg is closing. */

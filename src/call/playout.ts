@@ -21,6 +21,8 @@ export interface PlayoutDeps {
   onIdle?(): void;
 }
 
+const MAX_TRACKED_TAGS = 8;
+
 interface QueuedFrame {
   frame: Int16Array;
   tag: string;
@@ -168,6 +170,12 @@ export class Playout {
     if (!segs) {
       segs = [];
       this.#segments.set(tag, segs);
+      // Only recent responses are ever asked about (a barge-in cuts the one playing); keep the
+      // bookkeeping bounded over a two-hour call. Maps iterate in insertion order.
+      if (this.#segments.size > MAX_TRACKED_TAGS) {
+        const oldest = this.#segments.keys().next().value;
+        if (oldest !== undefined) this.#segments.delete(oldest);
+      }
     }
     const last = segs[segs.length - 1];
     if (last && last.startMs + last.durationMs === startMs) last.durationMs += durationMs;

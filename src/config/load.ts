@@ -64,6 +64,10 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ['QWEN_WORKSPACE_ID', ['qwen', 'workspaceId'], String],
   ['MAX_CONCURRENT_CALLS', ['calls', 'maxConcurrent'], Number],
   ['PUBLIC_BASE_URL', ['media', 'publicBaseUrl'], String],
+  ['SIP_ENABLED', ['sip', 'enabled'], (raw) => raw === 'true' || raw === '1'],
+  ['DRACHTIO_HOST', ['sip', 'host'], String],
+  ['DRACHTIO_PORT', ['sip', 'port'], Number],
+  ['RTP_ADVERTISED_ADDRESS', ['sip', 'rtp', 'advertisedAddress'], String],
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = DEFAULT_CONFIG_PATH): Config {
@@ -90,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   if (env.DASHSCOPE_API_KEY) secrets.dashscopeApiKey = env.DASHSCOPE_API_KEY;
   if (env.BRIDGE_MEDIA_TOKEN) secrets.mediaToken = env.BRIDGE_MEDIA_TOKEN;
   if (env.TWILIO_AUTH_TOKEN) secrets.twilioAuthToken = env.TWILIO_AUTH_TOKEN;
+  if (env.DRACHTIO_SECRET) secrets.drachtioSecret = env.DRACHTIO_SECRET;
   const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
   if (fileConfig.calls.sessionCapMarginMs >= fileConfig.qwen.sessionCapMs) {
     throw new ConfigError('calls.sessionCapMarginMs must be smaller than qwen.sessionCapMs');

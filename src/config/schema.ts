@@ -39,6 +39,26 @@ export const configSchema = z
         resampler: z.enum(['fir', 'libsamplerate']),
       })
       .strict(),
+    sip: z
+      .object({
+        enabled: z.boolean(),
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        reconnectMaxDelayMs: z.number().int().min(150),
+        allowFrom: z.array(z.string().min(1)),
+        busyStatus: z.union([z.literal(486), z.literal(503)]),
+        rtp: z
+          .object({
+            bindAddress: z.string().min(1),
+            advertisedAddress: z.string().min(1).nullable(),
+            portMin: z.number().int().min(1024).max(65534),
+            portMax: z.number().int().min(1025).max(65535),
+            idleAudio: z.enum(['silence', 'none']),
+          })
+          .strict()
+          .refine((rtp) => rtp.portMax - rtp.portMin >= 3, { message: 'portMax must leave room for at least two calls above portMin' }),
+      })
+      .strict(),
     agentsDir: z.string(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
@@ -51,6 +71,7 @@ export interface Secrets {
   dashscopeApiKey?: string;
   mediaToken?: string;
   twilioAuthToken?: string;
+  drachtioSecret?: string;
 }
 
 export type Config = FileConfig & {

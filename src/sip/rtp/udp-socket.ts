@@ -1,0 +1,55 @@
+/**
+ * The RTP leg's view of a UDP socket, and the one implementation over node:dgram. The leg gets
+ * a bind function rather than creating sockets itself, so tests can substitute a fake and the
+ * composition root decides socket options in one place.
+ */
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { UdpAddress } from './source-latch.js';
+
+export interface RtpSocket {
+  send(packet: Uint8Array, to: UdpAddress, onError: (err: Error) => void): void;
+  close(): void;
+}
+
+export interface RtpSocketHandlers {
+  onMessage(data: Buffer, from: UdpAddress): void;
+  /** Errors after binding (the leg counts them; a UDP socket survives most of them). */
+  onError(err: Error): void;
+}
+
+/** Binds a socket on `address:port`; rejects (EADDRINUSE, EACCES, …) when it cannot. */
+export type BindRtpSocket = (address: string, port: number, handlers: RtpSocketHandlers) => Promise<RtpSocket>;
+
+export const bindUdpSocket: BindRtpSocket = (address, port, handlers) =>
+  new Promise((resolve, reject) => {
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+    const onBindError = (err: Error): void => {
+      try {
+        socket.close();
+      } catch {
+        // Already closed by the failed bind; the error that matters is the bind error.
+      }
+      reject(err);
+    };
+    socket.once('error', onBindError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onBindError);
+      socket.on('error', (err) => handlers.onError(err));
+      socket.on('message', (data, rinfo) => handlers.onMessage(data, { address: rinfo.address, port: rinfo.port }));
+      let closed = false;
+      resolve({
+        send(packet, to, onError) {
+          if (closed) return;
+          socket.send(packet, to.port, to.address, (err) => {
+            if (err) onError(err);
+          });
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          socket.close();
+        },
+      });
+    });
+  });

@@ -1,0 +1,84 @@
+/**
+ * The SIP front end: drachtio-srf handlers (INVITE, OPTIONS), the connection to drachtio-server,
+ * RTP ports and the shared RTP send clock. Handlers are registered before connecting, because
+ * drachtio-srf re-sends every route when one is added later and the server would then count
+ * this process twice in its round-robin.
+ */
+import { networkInterfaces } from 'node:os';
+import type { Logger } from 'pino';
+import type { MediaAdmission } from '../call/media-leg.js';
+import type { RejectReason } from '../call/registry.js';
+import { connectDrachtio, type DrachtioLink } from './drachtio-link.js';
+import { createInviteHandler } from './invite-handler.js';
+import { SharedRtpClock } from './rtp/rtp-clock.js';
+import { RtpPortAllocator } from './rtp/port-allocator.js';
+import { SourceAllowList } from './source-allow-list.js';
+import type { SrfApp } from './srf-shapes.js';
+
+export interface SipFrontEndOptions {
+  srf: SrfApp;
+  drachtio: { host: string; port: number; secret: string; reconnectMaxDelayMs: number };
+  allowFrom: readonly string[];
+  busyStatus: 486 | 503;
+  rtp: { bindAddress: string; advertisedAddress: string | null; portMin: number; portMax: number; idleAudio: 'silence' | 'none' };
+  refusal: (dialedNumber: string) => RejectReason | undefined;
+  admit: MediaAdmission;
+  transferTimeoutMs?: number;
+  logger: Logger;
+  onRefused?: (status: number, reason: string) => void;
+}
+
+export interface SipFrontEnd {
+  readonly link: DrachtioLink;
+  readonly advertisedAddress: string;
+  readonly rtpPortsInUse: () => number;
+  close(): void;
+}
+
+/** The address to put in SDP: configured, else the bind address, else the first external IPv4. */
+export function resolveAdvertisedAddress(configured: string | null, bindAddress: string): string {
+  if (configured) return configured;
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::') return bindAddress;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+export function startSipFrontEnd(opts: SipFrontEndOptions): SipFrontEnd {
+  const log = opts.logger;
+  const allowList = new SourceAllowList(opts.allowFrom);
+  if (allowList.allowsAll) log.warn('sip.allowFrom is empty: INVITEs from any address are accepted');
+  const allocator = new RtpPortAllocator({ minPort: opts.rtp.portMin, maxPort: opts.rtp.portMax });
+  const clock = new SharedRtpClock();
+  const advertisedAddress = resolveAdvertisedAddress(opts.rtp.advertisedAddress, opts.rtp.bindAddress);
+
+  opts.srf.invite(
+    createInviteHandler({
+      srf: opts.srf,
+      refusal: opts.refusal,
+      admit: opts.admit,
+      allowList,
+      busyStatus: opts.busyStatus,
+      rtp: { bindAddress: opts.rtp.bindAddress, advertisedAddress, allocator, clock, idleAudio: opts.rtp.idleAudio },
+      transferTimeoutMs: opts.transferTimeoutMs ?? 30_000,
+      logger: log,
+      ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
+    }),
+  );
+  // Carriers and SBCs probe with OPTIONS; drachtio-server answers 503 for methods nobody routed.
+  opts.srf.options((req, res) => {
+    res.send(allowList.allows(req.source_address) ? 200 : 403);
+  });
+
+  const link = connectDrachtio({ srf: opts.srf, ...opts.drachtio, logger: log });
+  log.info({ advertisedAddress, rtpPorts: `${opts.rtp.portMin}-${opts.rtp.portMax}` }, 'SIP front end started');
+  return {
+    link,
+    advertisedAddress,
+    rtpPortsInUse: () => allocator.inUse,
+    close: () => link.close(),
+  };
+}
