@@ -32,13 +32,21 @@ export class FirResampler implements StreamResampler {
   readonly #tapsPerPhase: number;
   /** `#phases[p][q]` multiplies `work[first + q]`: each phase's taps, oldest input first. */
   readonly #phases: Float64Array[];
-  /** Interpolate-by-two kernel only: the two phases' taps interleaved. */
+  /**
+   * Interpolate-by-two kernel: the filter is linear phase, so phase 1 is phase 0 reversed. With
+   * a = phase 0, the two outputs are Σ p·(x_j + x_{n−1−j}) ± Σ m·(x_j − x_{n−1−j}) over the first
+   * half of the window, where p and m are the half-sums and half-differences of a_j and a_{n−1−j}:
+   * half the multiplies of the direct form. Interleaved as p, m per j.
+   */
   readonly #pairTaps: Float64Array;
+  /** Decimate kernel: the first half of the symmetric filter (the other half mirrors it). */
+  readonly #halfTaps: Float64Array;
   /** Per phase: the next output's phase and how many input samples the window moves on. */
   readonly #nextPhase: Int32Array;
   readonly #inputAdvance: Int32Array;
   readonly #work: Float64Array;
   readonly #output = new OutputBuffer();
+  readonly #symmetric: boolean;
   #phase = 0;
   /** Start in `#work` of the next output's window, relative to the start of the next input. */
   #nextFirst = 0;
@@ -65,12 +73,22 @@ export class FirResampler implements StreamResampler {
       this.#nextPhase[p] = (p + down) % up;
       this.#inputAdvance[p] = Math.floor((p + down) / up);
     }
-    this.#pairTaps = new Float64Array(up === 2 ? 2 * tapsPerPhase : 0);
-    if (up === 2) {
-      for (let q = 0; q < tapsPerPhase; q++) {
-        this.#pairTaps[2 * q] = this.#phases[0]![q]!;
-        this.#pairTaps[2 * q + 1] = this.#phases[1]![q]!;
+    const half = tapsPerPhase / 2;
+    const symmetric = realTaps === tapsPerPhase && tapsPerPhase % (2 * TAP_GROUP) === 0;
+    this.#symmetric = symmetric;
+    this.#pairTaps = new Float64Array(symmetric && up === 2 && down === 1 ? tapsPerPhase : 0);
+    if (this.#pairTaps.length > 0) {
+      const a = this.#phases[0]!;
+      for (let j = 0; j < half; j++) {
+        this.#pairTaps[2 * j] = (a[j]! + a[tapsPerPhase - 1 - j]!) / 2;
+        this.#pairTaps[2 * j + 1] = (a[j]! - a[tapsPerPhase - 1 - j]!) / 2;
       }
+    }
+    this.#halfTaps = new Float64Array(symmetric && up === 1 ? half : 0);
+    if (this.#halfTaps.length > 0) {
+      const h = this.#phases[0]!;
+      // Average the mirrored pair so rounding in the design cannot make the halves disagree.
+      for (let q = 0; q < half; q++) this.#halfTaps[q] = (h[q]! + h[tapsPerPhase - 1 - q]!) / 2;
     }
     this.#work = new Float64Array(tapsPerPhase - 1 + MAX_SLICE_SAMPLES);
   }
@@ -105,9 +123,9 @@ export class FirResampler implements StreamResampler {
     work.set(input, history);
     const { up, down } = this.design;
     const produced =
-      up === 2 && down === 1
+      this.#pairTaps.length > 0
         ? this.#interpolateByTwo(length, out, outputStart)
-        : up === 1
+        : this.#halfTaps.length > 0
           ? this.#decimate(length, out, outputStart)
           : this.#polyphase(length, out, outputStart);
     work.copyWithin(0, length, length + history);
@@ -121,32 +139,39 @@ export class FirResampler implements StreamResampler {
   #interpolateByTwo(length: number, out: Int16Array, outputStart: number): number {
     const work = this.#work;
     const taps = this.#pairTaps;
-    const tapCount = taps.length;
+    const last = this.#tapsPerPhase - 1;
+    const half = this.#tapsPerPhase / 2;
     let o = outputStart;
     for (let first = 0; first < length; first++) {
-      let even0 = 0;
-      let even1 = 0;
-      let odd0 = 0;
-      let odd1 = 0;
-      for (let k = 0, w = first; k < tapCount; k += 4, w += 2) {
-        const x0 = work[w]!;
-        const x1 = work[w + 1]!;
-        even0 += taps[k]! * x0;
-        odd0 += taps[k + 1]! * x0;
-        even1 += taps[k + 2]! * x1;
-        odd1 += taps[k + 3]! * x1;
+      let sum0 = 0;
+      let sum1 = 0;
+      let diff0 = 0;
+      let diff1 = 0;
+      const mirror = first + last;
+      for (let j = 0; j < half; j += 2) {
+        const a0 = work[first + j]!;
+        const b0 = work[mirror - j]!;
+        const a1 = work[first + j + 1]!;
+        const b1 = work[mirror - j - 1]!;
+        sum0 += taps[2 * j]! * (a0 + b0);
+        diff0 += taps[2 * j + 1]! * (a0 - b0);
+        sum1 += taps[2 * j + 2]! * (a1 + b1);
+        diff1 += taps[2 * j + 3]! * (a1 - b1);
       }
-      out[o++] = toInt16(even0 + even1);
-      out[o++] = toInt16(odd0 + odd1);
+      const sum = sum0 + sum1;
+      const diff = diff0 + diff1;
+      out[o++] = toInt16(sum + diff);
+      out[o++] = toInt16(sum - diff);
     }
     return o;
   }
 
-  /** 24→8 and 16→8 kHz hot path: one phase, an output every `down` inputs. */
+  /** 24→8 and 16→8 kHz hot path: an output every `down` inputs, folding the symmetric halves. */
   #decimate(length: number, out: Int16Array, outputStart: number): number {
     const work = this.#work;
-    const taps = this.#phases[0]!;
-    const tapCount = taps.length;
+    const taps = this.#halfTaps;
+    const half = taps.length;
+    const last = this.#tapsPerPhase - 1;
     const down = this.design.down;
     let o = outputStart;
     let first = this.#nextFirst;
@@ -156,12 +181,12 @@ export class FirResampler implements StreamResampler {
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
-      for (let q = 0; q < tapCount; q += 4) {
-        const w = first + q;
-        s0 += taps[q]! * work[w]!;
-        s1 += taps[q + 1]! * work[w + 1]!;
-        s2 += taps[q + 2]! * work[w + 2]!;
-        s3 += taps[q + 3]! * work[w + 3]!;
+      const mirror = first + last;
+      for (let q = 0; q < half; q += 4) {
+        s0 += taps[q]! * (work[first + q]! + work[mirror - q]!);
+        s1 += taps[q + 1]! * (work[first + q + 1]! + work[mirror - q - 1]!);
+        s2 += taps[q + 2]! * (work[first + q + 2]! + work[mirror - q - 2]!);
+        s3 += taps[q + 3]! * (work[first + q + 3]! + work[mirror - q - 3]!);
       }
       out[o++] = toInt16(s0 + s1 + (s2 + s3));
     }
