@@ -46,7 +46,6 @@ export class FirResampler implements StreamResampler {
   readonly #inputAdvance: Int32Array;
   readonly #work: Float64Array;
   readonly #output = new OutputBuffer();
-  readonly #symmetric: boolean;
   #phase = 0;
   /** Start in `#work` of the next output's window, relative to the start of the next input. */
   #nextFirst = 0;
@@ -75,7 +74,6 @@ export class FirResampler implements StreamResampler {
     }
     const half = tapsPerPhase / 2;
     const symmetric = realTaps === tapsPerPhase && tapsPerPhase % (2 * TAP_GROUP) === 0;
-    this.#symmetric = symmetric;
     this.#pairTaps = new Float64Array(symmetric && up === 2 && down === 1 ? tapsPerPhase : 0);
     if (this.#pairTaps.length > 0) {
       const a = this.#phases[0]!;
@@ -121,7 +119,6 @@ export class FirResampler implements StreamResampler {
     const history = this.#tapsPerPhase - 1;
     const length = input.length;
     work.set(input, history);
-    const { up, down } = this.design;
     const produced =
       this.#pairTaps.length > 0
         ? this.#interpolateByTwo(length, out, outputStart)

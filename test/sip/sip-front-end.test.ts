@@ -3,7 +3,7 @@
  * real RTP peer on 127.0.0.1. The call core is replaced by a recording admission, so these tests
  * read as SIP: INVITE in, status or 200+SDP out; BYE, CANCEL, re-INVITE, INFO, REFER.
  */
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import Srf from 'drachtio-srf';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
