@@ -40,6 +40,18 @@ export interface CallSettings {
   sessionCapMarginMs: number;
 }
 
+/**
+ * Taps for call recording: PCM16 at the leg's rate, stamped with call time in milliseconds (when
+ * the caller's frame arrived; when the agent's frame was sent). Arrays are only valid during the
+ * call: a tap that keeps them must copy.
+ */
+export interface CallAudioTap {
+  callerAudio(pcm: Int16Array, atMs: number): void;
+  agentAudio(frame: Int16Array, atMs: number): void;
+  /** The call ended: finish the recording. */
+  close(): void;
+}
+
 export interface CallDeps {
   callId: string;
   identity: CallIdentity;
@@ -52,6 +64,8 @@ export interface CallDeps {
   logger: Logger;
   /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  /** Recording taps, when the agent records calls. */
+  audioTap?: CallAudioTap;
   /** Monotonic clock in milliseconds. */
   now?: () => number;
   onEnded(record: CallRecord): void;
@@ -192,6 +206,7 @@ export class Call {
       case 'audio':
         this.#stats.uplinkFrames += 1;
         this.#limits.refresh('media_timeout');
+        this.#deps.audioTap?.callerAudio(event.pcm, this.elapsedMs());
         if (this.#ai === undefined || this.#up === undefined) {
           this.#stats.uplinkFramesDropped += 1;
           return;
@@ -356,6 +371,7 @@ export class Call {
       this.#stats.turnLatenciesMs.push(Math.round(this.elapsedMs() - this.#speechStoppedAt));
       this.#speechStoppedAt = undefined;
     }
+    this.#deps.audioTap?.agentAudio(frame, this.elapsedMs());
     this.#deps.leg.sendAudio(frame);
   }
 
@@ -491,6 +507,7 @@ export class Call {
       ['playout', () => this.#playout.close()],
       ['ai', () => this.#ai?.close()],
       ['leg', () => this.#deps.leg.close(reason)],
+      ['recording', () => this.#deps.audioTap?.close()],
       ['resamplers', () => {
         this.#up?.dispose();
         this.#down?.dispose();

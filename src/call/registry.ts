@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
-import { Call, type CallSettings } from './call.js';
+import { Call, type CallAudioTap, type CallSettings } from './call.js';
 import type { CallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
@@ -32,6 +32,8 @@ export interface RegistryDeps {
   createResampler: ResamplerFactory;
   logger: Logger;
   newCallId: () => string;
+  /** A recording tap for a new call, when recording is on for its agent. */
+  createAudioTap?: (callId: string, identity: CallIdentity, agent: ResolvedAgent, sampleRateHz: number) => CallAudioTap | undefined;
 }
 
 interface RegistryEvents {
@@ -86,6 +88,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       return { accepted: false, reason };
     }
     const callId = this.#deps.newCallId();
+    const audioTap = this.#deps.createAudioTap?.(callId, identity, agent, leg.sampleRateHz);
     const call = new Call({
       callId,
       identity,
@@ -97,6 +100,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       settings: this.#deps.settings,
       logger: this.#deps.logger.child({ callId, externalId: identity.externalId }),
       ...(agent.greetingAudio ? { greetingAudio: agent.greetingAudio } : {}),
+      ...(audioTap ? { audioTap } : {}),
       onEnded: (record) => this.#ended(record),
     });
     this.#calls.set(callId, call);
