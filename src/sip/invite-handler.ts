@@ -4,7 +4,7 @@
  * answer does not wait for the model.
  *
  *   source not allowed → 403 · no Contact → 400 · unknown number → 404 · full → 486/503 ·
- *   draining → 503 · malformed SDP → 400 · no PCMU/PCMA → 488 · no RTP port → 503
+ *   draining → 503 · no SDP → 488 · malformed SDP → 400 · no PCMU/PCMA → 488 · no RTP port → 503
  */
 import type { Logger } from 'pino';
 import type { CallIdentity, MediaAdmission } from '../call/media-leg.js';
@@ -99,6 +99,9 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
     }
   }
 
+  // An INVITE without an offer would need us to offer in the 200 and read the answer from the
+  // ACK; no carrier we target does that for inbound calls, so refuse it plainly.
+  if (req.body.trim() === '') return refuse(488, 'no_sdp_offer');
   const reading = readOffer(req.body);
   if (!reading.ok) return refuse(offerStatus(reading.reason), reading.reason);
 
@@ -114,7 +117,9 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
     });
   } catch (err) {
     if (err instanceof RtpPortsExhaustedError) return refuse(503, 'rtp_ports_exhausted');
-    throw err;
+    // Ports held by other processes, or a bad bind address: the call cannot have media.
+    log.error({ err }, 'RTP socket could not be opened');
+    return refuse(503, 'rtp_bind_failed');
   }
   if (cancelled) {
     rtp.close('cancelled');

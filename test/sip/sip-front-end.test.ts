@@ -138,6 +138,8 @@ describe('SIP front end', () => {
     expect((await g729.finalResponse()).status).toBe(488);
     const garbage = sim.sendInvite({ from: CALLER, to: CALLED, sdp: 'this is not sdp' });
     expect((await garbage.finalResponse()).status).toBe(400);
+    const noSdp = sim.sendInvite({ from: CALLER, to: CALLED });
+    expect((await noSdp.finalResponse()).status).toBe(488);
     const noContact = sim.sendInvite({ from: CALLER, to: CALLED, sdp: offer(peer.address.port), contact: null });
     expect((await noContact.finalResponse()).status).toBe(400);
     expect(admitted).toHaveLength(0);
