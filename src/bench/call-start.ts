@@ -19,6 +19,8 @@ import { memoryPerCall, memorySnapshot, type MemoryPerCall } from './memory-prob
 export const LOOP_RESOLUTION_MS = 1;
 const HANGUP_TIMEOUT_MS = 5_000;
 const WARM_UP_CALLS = 2;
+/** Calls started one at a time for the per-call figure. */
+const SINGLE_STARTS = 9;
 /** Slack on top of the driver's own deadline for the IPC round trip. */
 const IPC_SLACK_MS = 5_000;
 
@@ -27,6 +29,13 @@ export interface CallStartResult {
   calls: number;
   /** Longest event-loop stall while the calls started: histogram max minus its resolution. */
   blockMs: number;
+  /**
+   * One call starting on a quiet bridge, repeated: median and worst of each start's longest
+   * stall. This is the per-call figure; `blockMs` is a burst of `calls` starting together, where
+   * several starts share one turn of the loop.
+   */
+  singleBlockMedianMs: number;
+  singleBlockWorstMs: number;
   loopDelayP99Ms: number;
   /** First connection until every call was active or had failed. */
   allActiveMs: number;
@@ -76,7 +85,22 @@ export async function measureCallStart(
     }
     const after = memorySnapshot();
     await hangUpAll();
+    const single: number[] = [];
+    for (let i = 0; i < SINGLE_STARTS; i++) {
+      const one = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+      one.enable();
+      try {
+        await startAll(1);
+      } finally {
+        one.disable();
+      }
+      single.push(Math.max(0, one.max / 1e6 - LOOP_RESOLUTION_MS));
+      await hangUpAll();
+    }
+    single.sort((a, b) => a - b);
     return {
+      singleBlockMedianMs: single[Math.floor(single.length / 2)] ?? 0,
+      singleBlockWorstMs: single[single.length - 1] ?? 0,
       backend,
       calls,
       blockMs: Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS),

@@ -27,6 +27,8 @@ function backend(usPer20ms: number, delayMs: number, blockMs: number): BackendMe
       backend: 'fir',
       calls: 10,
       blockMs,
+      singleBlockMedianMs: 0.4,
+      singleBlockWorstMs: 0.9,
       loopDelayP99Ms: 1,
       allActiveMs: 200,
       activeCalls: 10,
