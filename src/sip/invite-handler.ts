@@ -61,7 +61,7 @@ export function dialedNumber(req: SipRequest): string {
 export function createInviteHandler(deps: InviteHandlerDeps): (req: SipRequest, res: SipResponse) => void {
   return (req, res) => {
     void handleInvite(deps, req, res).catch((err: unknown) => {
-      deps.logger.error({ err, callId: req.callId }, 'INVITE handling failed');
+      deps.logger.error({ err, sipCallId: req.get('Call-ID') }, 'INVITE handling failed');
       if (!res.finalResponseSent) res.send(500);
     });
   };
@@ -73,7 +73,9 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
   req.on('cancel', () => (cancelled = true));
 
   const to = dialedNumber(req);
-  const log = deps.logger.child({ sipCallId: req.callId });
+  // drachtio-srf requests carry the Call-ID only as a header (there is no callId property).
+  const sipCallId = req.get('Call-ID') ?? '';
+  const log = deps.logger.child({ sipCallId });
   const refuse = (status: number, reason: string, headers?: Record<string, string>): void => {
     log.warn({ status, reason, source: req.source_address, to }, 'INVITE refused');
     deps.onRefused?.(status, reason);
@@ -131,7 +133,7 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
   const answer = answerer.answer(reading.offer, reading.audio, rtp.localPort);
   const leg = new SipCallLeg({ rtp, answerer, logger: log, transferTimeoutMs: deps.transferTimeoutMs });
   const identity: CallIdentity = {
-    externalId: req.callId,
+    externalId: sipCallId,
     to,
     ...(req.callingNumber ? { from: req.callingNumber } : {}),
     transport: 'rtp',

@@ -10,7 +10,6 @@ import type Srf from 'drachtio-srf';
 export interface SipRequest extends EventEmitter {
   readonly method: string;
   readonly body: string;
-  readonly callId: string;
   readonly source_address: string;
   readonly calledNumber: string;
   readonly callingNumber: string;

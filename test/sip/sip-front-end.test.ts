@@ -32,6 +32,7 @@ function offer(rtpPort: number, opts: { codecs?: string; direction?: string; add
 
 interface Admitted {
   to: string;
+  externalId: string;
   leg: SipCallLeg;
   events: MediaEvent[];
 }
@@ -56,7 +57,7 @@ async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}
     rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: portBase, portMax: portBase + 19, idleAudio: 'none' },
     refusal: () => refusal,
     admit: (identity, leg: MediaLeg) => {
-      const entry: Admitted = { to: identity.to, leg: leg as SipCallLeg, events: [] };
+      const entry: Admitted = { to: identity.to, externalId: identity.externalId, leg: leg as SipCallLeg, events: [] };
       admitted.push(entry);
       return { accepted: true, onEvent: (event) => entry.events.push(event) };
     },
@@ -97,8 +98,9 @@ async function answeredCall(sdp = offer(peer.address.port)): Promise<{ invite: I
 describe('SIP front end', () => {
   it('answers an INVITE with PCMU (the caller’s first choice) and telephone-event, and sends paced RTP', async () => {
     await start();
-    const { answer, call } = await answeredCall();
+    const { invite, answer, call } = await answeredCall();
     expect(call.to).toBe('+15550100');
+    expect(call.externalId).toBe(invite.request.get('Call-ID'));
     expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 0 101\r$/m);
     expect(answer).toContain('a=rtpmap:0 PCMU/8000');
     expect(answer).toContain('a=ptime:20');

@@ -1,0 +1,48 @@
+/**
+ * The messages between `npm run bench:sip` and its RTP peers child (rtp-peers.ts): the far ends
+ * of the calls, in their own process so that the arrival times they record are not delayed by
+ * the bridge's event loop. Plain JSON over the Node IPC channel.
+ */
+import type { GridSummary } from './rtp-grid.js';
+
+export interface RtpPeersCalls {
+  /** Bind `count` UDP sockets on 127.0.0.1; their ports go into the calls' SDP offers. */
+  open: { request: { count: number }; result: { ports: number[] } };
+  /**
+   * Socket i sends PCMU silence to 127.0.0.1:targets[i] every 20 ms (a phone line is never
+   * quiet), spread over the period. From the same socket, so the bridge's symmetric-RTP latch
+   * keeps sending where the receiver listens.
+   */
+  send: { request: { targets: number[] }; result: null };
+  /** Start recording arrivals (discarding earlier ones), or stop. */
+  measure: { request: { on: boolean }; result: null };
+  /**
+   * Analyse what the last measurement recorded. Separate from stopping it, so the CPU this takes
+   * can be spent when the benchmark is not timing anything else.
+   */
+  summary: { request: { lateThresholdMs: number }; result: ReceiverSummary };
+  /** Stop sending and close every socket. */
+  close: { request: Record<string, never>; result: null };
+}
+
+export interface ReceiverSummary {
+  grid: GridSummary;
+  /** Event-loop delay of the receiving process while measuring: the error bar on every arrival time. */
+  receiverLoopDelayP99Ms: number;
+  receiverLoopDelayMaxMs: number;
+  /** This child's CPU while measuring, % of one core: what the far ends themselves cost the machine. */
+  receiverCpuPercent: number;
+  /** Caller packets the child sent more than 5 ms after their due time (its own lateness). */
+  callerSendsLate: number;
+  measuredMs: number;
+}
+
+export type RtpPeersKind = keyof RtpPeersCalls;
+
+export type RtpPeersRequest = {
+  [K in RtpPeersKind]: { id: number; kind: K; body: RtpPeersCalls[K]['request'] };
+}[RtpPeersKind];
+
+export type RtpPeersReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export type RtpPeersMessage = { kind: 'ready' } | RtpPeersReply;

@@ -1,0 +1,170 @@
+/**
+ * The far ends of `npm run bench:sip`'s calls, as a child process: one UDP socket per call that
+ * records when each RTP packet from the bridge arrives and sends the caller's (silent) audio
+ * back. Arrival times are taken in this process, which does little else, so they measure the
+ * bridge's pacing rather than the benchmark's own event loop.
+ *
+ * Started by rtp-peers-child.ts with an IPC channel; exits when the benchmark disconnects (also
+ * when it dies) or after --max-ms, whichever comes first.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { mulawEncode } from '../audio/g711.js';
+import { parseRtp, serializeRtp } from '../sip/rtp/rtp-packet.js';
+import { FixedRateSchedule, type ScheduledTask } from './fixed-rate-schedule.js';
+import { analyseGrid, type Arrival } from './rtp-grid.js';
+import type { ReceiverSummary, RtpPeersCalls, RtpPeersMessage, RtpPeersReply, RtpPeersRequest } from './rtp-peers-protocol.js';
+
+const FRAME_MS = 20;
+const SILENCE = mulawEncode(new Int16Array(160));
+
+const { values } = parseArgs({ options: { 'max-ms': { type: 'string', default: '240000' } } });
+const send = process.send?.bind(process);
+if (send === undefined) {
+  console.error('rtp-peers is started by the SIP benchmark (npm run bench:sip); it needs an IPC channel');
+  process.exit(2);
+}
+
+class Peer implements ScheduledTask {
+  arrivals: Arrival[] = [];
+  #sent = 0;
+  #target: number | undefined;
+
+  constructor(readonly socket: Socket) {
+    socket.on('message', (data) => {
+      // Timestamp first: everything after it is this process's cost, not the bridge's.
+      const atMs = performance.now();
+      if (!measuring) return;
+      const parsed = parseRtp(data);
+      if (parsed.ok) this.arrivals.push({ atMs, timestamp: parsed.packet.timestamp });
+    });
+    socket.on('error', () => undefined);
+  }
+
+  sendTo(port: number): void {
+    this.#target = port;
+  }
+
+  run(dueMs: number): number | undefined {
+    if (this.#target === undefined) return undefined;
+    const header = { payloadType: 0, sequenceNumber: this.#sent & 0xffff, timestamp: (this.#sent * 160) >>> 0, ssrc: 0xca11, marker: this.#sent === 0 };
+    this.#sent += 1;
+    this.socket.send(serializeRtp(header, SILENCE), this.#target, '127.0.0.1');
+    return dueMs + FRAME_MS;
+  }
+}
+
+let peers: Peer[] = [];
+let measuring = false;
+let measureStarted = 0;
+let measuredMs = 0;
+let callerSendsLate = 0;
+let cpuAtStart = process.cpuUsage();
+let cpuMs = 0;
+const schedule = new FixedRateSchedule();
+const loop = monitorEventLoopDelay({ resolution: 1 });
+
+function bind(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+async function open(count: number): Promise<{ ports: number[] }> {
+  const sockets = await Promise.all(Array.from({ length: count }, bind));
+  const opened = sockets.map((socket) => new Peer(socket));
+  peers.push(...opened);
+  return { ports: opened.map((peer) => peer.socket.address().port) };
+}
+
+function startSending(targets: number[]): null {
+  const now = performance.now();
+  targets.forEach((port, i) => {
+    const peer = peers[i];
+    if (peer === undefined) return;
+    peer.sendTo(port);
+    // Spread over the period, as independent phones would be, so no burst delays the receive side.
+    schedule.add(peer, now + FRAME_MS + (i * FRAME_MS) / targets.length);
+  });
+  return null;
+}
+
+function measure(on: boolean): null {
+  if (on) {
+    for (const peer of peers) peer.arrivals = [];
+    schedule.resetStats();
+    loop.reset();
+    loop.enable();
+    measureStarted = performance.now();
+    cpuAtStart = process.cpuUsage();
+    measuring = true;
+  } else if (measuring) {
+    measuring = false;
+    loop.disable();
+    measuredMs = performance.now() - measureStarted;
+    const cpu = process.cpuUsage(cpuAtStart);
+    cpuMs = (cpu.user + cpu.system) / 1000;
+    callerSendsLate = schedule.lateRuns;
+  }
+  return null;
+}
+
+function summary(lateThresholdMs: number): ReceiverSummary {
+  return {
+    grid: analyseGrid(peers.map((peer) => peer.arrivals), lateThresholdMs),
+    receiverLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    receiverLoopDelayMaxMs: loop.max / 1e6,
+    receiverCpuPercent: measuredMs > 0 ? (cpuMs / measuredMs) * 100 : Number.NaN,
+    callerSendsLate,
+    measuredMs,
+  };
+}
+
+function close(): null {
+  schedule.stop();
+  for (const peer of peers) peer.socket.close();
+  peers = [];
+  return null;
+}
+
+async function handle(request: RtpPeersRequest): Promise<RtpPeersCalls[RtpPeersRequest['kind']]['result']> {
+  switch (request.kind) {
+    case 'open':
+      return open(request.body.count);
+    case 'send':
+      return startSending(request.body.targets);
+    case 'measure':
+      return measure(request.body.on);
+    case 'summary':
+      return summary(request.body.lateThresholdMs);
+    case 'close':
+      return close();
+  }
+}
+
+const reply = (message: RtpPeersReply): void => {
+  try {
+    send(message);
+  } catch {
+    // The benchmark is gone; 'disconnect' ends this process.
+  }
+};
+
+setTimeout(() => {
+  console.error(`rtp-peers: still running after ${values['max-ms']} ms; exiting`);
+  process.exit(3);
+}, Number(values['max-ms'])).unref();
+process.on('disconnect', () => {
+  close();
+  process.exit(0);
+});
+process.on('message', (message: RtpPeersRequest) => {
+  handle(message).then(
+    (result) => reply({ id: message.id, ok: true, result }),
+    (err: unknown) => reply({ id: message.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+send({ kind: 'ready' } satisfies RtpPeersMessage);
