@@ -1,23 +1,30 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile TypeScript with the dev toolchain.
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 is a native addon: npm fetches a prebuilt binary when GitHub is reachable and
+# compiles it otherwise, which needs these.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies as built above (native addon included): no compiler in this image.
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
 # The simulator's speech fixtures, so `--simulate` works in the image too.
 COPY src/sim/fixtures ./dist/sim/fixtures
+# Call records and recordings (records.dbPath, records.recording.dir): mount a volume here.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"

@@ -6,19 +6,22 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Srf from 'drachtio-srf';
 import WebSocket from 'ws';
-import { loadAgents } from './agent/load-agents.js';
+import { openAgentDirectory, type AgentDirectory } from './agent/agent-directory.js';
 import { createQwenConnector } from './ai/qwen-session.js';
 import { createResamplerFactory } from './audio/resampler-factory.js';
 import type { AiConnector } from './call/ai-session.js';
 import type { CallSettings } from './call/call.js';
 import type { CallRecord } from './call/call-record.js';
 import { CallRegistry } from './call/registry.js';
-import { qwenEndpoint } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { adminApi } from './http/admin-api.js';
+import { callsApi } from './http/calls-api.js';
 import { buildHttpServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
+import { setupRecords } from './records-setup.js';
+import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
 import { asSrfApp } from './sip/srf-shapes.js';
 
@@ -31,6 +34,8 @@ export interface AppOverrides {
 
 export interface App {
   calls: CallRegistry;
+  /** The agent profiles; `agents.reload()` re-reads the folder (SIGHUP, admin API). */
+  agents: AgentDirectory;
   /** The SIP front end once started, when sip.enabled. */
   readonly sip: SipFrontEnd | undefined;
   /** Resolves with the bound HTTP address. */
@@ -49,21 +54,28 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
   const connectAi =
     overrides.connectAi ??
     (apiKey
-      ? createQwenConnector({
-          url: qwenEndpoint(config),
-          model: config.qwen.model,
-          apiKey,
-          ...(config.qwen.workspaceId ? { workspaceId: config.qwen.workspaceId } : {}),
-          connectTimeoutMs: config.qwen.connectTimeoutMs,
-          appendBatchMs: config.qwen.appendBatchMs,
-          sessionCapMs: config.qwen.sessionCapMs,
-          logger: logger.child({ component: 'qwen' }),
-          createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
-        })
+      ? connectorPerRegion(config, (endpoint) =>
+          createQwenConnector({
+            url: endpoint.url,
+            model: config.qwen.model,
+            apiKey: endpoint.apiKey,
+            ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
+            connectTimeoutMs: config.qwen.connectTimeoutMs,
+            appendBatchMs: config.qwen.appendBatchMs,
+            sessionCapMs: config.qwen.sessionCapMs,
+            logger: logger.child({ component: 'qwen', region: endpoint.region }),
+            createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
+          }),
+        )
       : undefined);
   if (!connectAi) throw new Error('DASHSCOPE_API_KEY is not set (or run with --simulate)');
 
-  const agents = loadAgents(config.agentsPath, config.qwen.model);
+  const agents = openAgentDirectory(config.agentsPath, {
+    defaultModel: config.qwen.model,
+    // A replaced connector (tests) answers for every region.
+    ...(overrides.connectAi ? {} : { regions: regionsWithKeys(config) }),
+    logger: logger.child({ component: 'agents' }),
+  });
   const settings: CallSettings = {
     playoutLeadMs: config.calls.playoutLeadMs,
     callerSilenceMs: config.calls.callerSilenceMs,
@@ -73,16 +85,19 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
   };
+  const records = setupRecords(config, logger);
   const calls = new CallRegistry({
-    resolveAgent: agents.resolve,
+    resolveAgent: (dialed, now) => agents.resolve(dialed, now),
     maxConcurrentCalls: config.calls.maxConcurrent,
     settings,
     connectAi,
     createResampler: createResamplerFactory(config.calls.resampler),
     logger,
     newCallId: randomUUID,
+    createAudioTap: (callId, _identity, _agent, sampleRateHz) => records.createAudioTap?.(callId, sampleRateHz),
   });
   const metrics = createMetrics(calls);
+  records.attach(calls, metrics.records);
 
   let sip: SipFrontEnd | undefined;
   const startSip = (): SipFrontEnd | undefined => {
@@ -108,6 +123,13 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
     ],
   });
+  const adminToken = config.secrets.adminToken;
+  if (adminToken) {
+    void http.register(callsApi, { store: records.store, adminToken });
+    void http.register(adminApi, { calls, adminToken, logger: logger.child({ component: 'admin' }), reloadAgents: () => agents.reload() });
+  } else {
+    logger.warn('BRIDGE_ADMIN_TOKEN is not set: the admin and call-records APIs (/admin/*, /calls) are not served');
+  }
   const fork = attachForkServer(http.server, {
     admit: calls.admit,
     logger: logger.child({ component: 'media' }),
@@ -120,12 +142,14 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
 
   return {
     calls,
+    agents,
     onCallEnded: (listener) => calls.on('ended', listener),
     get sip() {
       return sip;
     },
     async start() {
       sip = startSip();
+      records.start();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address() as AddressInfo;
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
@@ -141,6 +165,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       sip?.close();
       await fork.close();
       await http.close();
+      await records.close();
     },
   };
 }

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     stopSimulator = () => sim.close();
     config.qwen.url = sim.url;
     config.secrets.dashscopeApiKey = simKey;
+    // Every agent's region is answered by the simulator, whatever keys the environment holds.
+    config.secrets.dashscopeRegionKeys = { singapore: simKey, beijing: simKey };
     logger.warn({ url: sim.url }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
     if (!config.secrets.mediaToken) {
       config.secrets.mediaToken = randomBytes(16).toString('hex');
@@ -69,6 +71,12 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // Reload agent files without dropping calls: live calls keep the profile they started with;
+  // an invalid folder keeps the current agents (the error is logged).
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading agents');
+    app.agents.reload();
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

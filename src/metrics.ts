@@ -4,11 +4,14 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallRegistry } from './call/registry.js';
+import type { RecordsMetrics } from './records/records-metrics.js';
 
 export interface BridgeMetrics {
   registry: Registry;
   /** An INVITE was refused with this SIP status. */
   sipRefused(status: number): void;
+  /** Call records, end-of-call webhooks and recordings. */
+  records: RecordsMetrics;
 }
 
 export function createMetrics(calls: CallRegistry): BridgeMetrics {
@@ -72,5 +75,48 @@ export function createMetrics(calls: CallRegistry): BridgeMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  return { registry, sipRefused: (status) => sipRefused.inc({ status: String(status) }) };
+  return { registry, sipRefused: (status) => sipRefused.inc({ status: String(status) }), records: createRecordsMetrics(registry) };
+}
+
+function createRecordsMetrics(registry: Registry): RecordsMetrics {
+  const written = new Counter({ name: 'bridge_records_written_total', help: 'Call records written to the store', registers: [registry] });
+  const writeFailures = new Counter({
+    name: 'bridge_records_write_failures_total',
+    help: 'Call records that could not be written (logged)',
+    registers: [registry],
+  });
+  const writeMs = new Histogram({
+    name: 'bridge_records_write_ms',
+    help: 'Time from handing a batch of call records to the writer thread to its commit',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100],
+    registers: [registry],
+  });
+  const expired = new Counter({
+    name: 'bridge_records_expired_total',
+    help: 'Call records deleted by the retention sweep',
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: 'bridge_webhook_deliveries_total',
+    help: 'End-of-call webhook deliveries, by outcome (delivered, failed after retries, dropped: queue full or shutdown)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const retries = new Counter({ name: 'bridge_webhook_retries_total', help: 'End-of-call webhook attempts retried', registers: [registry] });
+  const recordingFailures = new Counter({
+    name: 'bridge_recording_failures_total',
+    help: 'Call recordings abandoned or left unfinished (logged)',
+    registers: [registry],
+  });
+  return {
+    recordsWritten(count, durationMs) {
+      written.inc(count);
+      writeMs.observe(durationMs);
+    },
+    recordWriteFailed: () => writeFailures.inc(),
+    recordsExpired: (count) => expired.inc(count),
+    webhookDelivery: (outcome) => deliveries.inc({ outcome }),
+    webhookRetry: () => retries.inc(),
+    recordingFailed: () => recordingFailures.inc(),
+  };
 }

@@ -1,59 +1,69 @@
 /**
- * Loads every agent file in a folder into a number → agent resolver. Fails fast, naming the
- * file and field, so a typo is found at start-up and not by the first caller.
+ * Loads every agent file in a folder into a set of agents and a number → agent resolver. Every
+ * mistake in every file is reported at once, each naming the file, the field and the fix, so a
+ * typo is found at start-up (or by a reload, which then keeps the old set) and not by a caller.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
+import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { readWav } from '../audio/wav.js';
 import type { AgentResolver, ResolvedAgent } from '../call/registry.js';
 import { agentFileSchema, type AgentFile } from './agent-file.js';
-import { builtinToolRunner, TOOL_DECLARATIONS } from './builtin-tools.js';
-import type { AgentProfile } from './profile.js';
+import { compileAgent, type CompiledAgent } from './compile-agent.js';
+import type { CallToolOptions } from './call-tools.js';
+import { isOpen, type BusinessHours } from './business-hours.js';
+import { NumberRouter, parseNumberPattern } from './number-routing.js';
+import type { ModelRegion } from './profile.js';
+
+export { normalizeNumber } from './number-routing.js';
 
 export class AgentConfigError extends Error {
   override name = 'AgentConfigError';
 }
 
-export interface LoadedAgents {
-  resolve: AgentResolver;
+export interface LoadOptions {
+  /** The model of agents that name none (qwen.model). */
+  defaultModel: string;
+  /** Regions the bridge has an API key for; an agent naming another is refused. Unset: any. */
+  regions?: ReadonlySet<ModelRegion>;
+  /** Where `${NAME}` in webhook URLs and headers is looked up; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Parent of the per-call tool loggers. */
+  logger: Logger;
+  callTools?: CallToolOptions;
+}
+
+export interface AgentSet {
+  /** Each agent once, in file-name order. */
   agents: ResolvedAgent[];
+  resolve: AgentResolver;
+  /** Things that load but will not work as written (tools on a model that cannot call them). */
+  warnings: string[];
 }
 
-function toProfile(file: AgentFile, defaultModel: string, folder: string): AgentProfile {
-  const greeting = file.greeting;
-  return {
-    id: file.id,
-    model: file.model ?? defaultModel,
-    voice: file.voice,
-    instructions: file.instructions,
-    greeting:
-      greeting.mode === 'model'
-        ? {
-            mode: 'model',
-            instructions: greeting.instructions,
-            ...(greeting.fallback ? { fallback: { ...greeting.fallback, path: resolve(folder, greeting.fallback.path) } } : {}),
-          }
-        : greeting.mode === 'file'
-          ? { ...greeting, path: resolve(folder, greeting.path) }
-          : greeting,
-    turnDetection: file.turnDetection,
-    transcribeCaller: file.transcribeCaller,
-    ...(file.temperature !== undefined ? { temperature: file.temperature } : {}),
-    tools: file.tools.map((name) => TOOL_DECLARATIONS[name]),
-    maxCallDurationMs: file.maxCallDurationMs,
-    goodbyeInstructions: file.goodbyeInstructions,
-  };
+interface Route {
+  agent: ResolvedAgent;
+  hours?: BusinessHours;
+  afterHours?: ResolvedAgent;
 }
 
-function greetingPath(profile: AgentProfile): string | undefined {
-  const g = profile.greeting;
-  if (g.mode === 'file') return g.path;
-  if (g.mode === 'model') return g.fallback?.path;
+type Problems = string[];
+
+function readAgentFile(folder: string, name: string, problems: Problems): AgentFile | undefined {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(resolvePath(folder, name), 'utf8'));
+  } catch (err) {
+    problems.push(`${name}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  const result = agentFileSchema.safeParse(raw);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) problems.push(`${name}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   return undefined;
 }
 
-export function loadAgents(folder: string, defaultModel: string): LoadedAgents {
+export function loadAgents(folder: string, opts: LoadOptions): AgentSet {
   let names: string[];
   try {
     names = readdirSync(folder).filter((name) => /\.ya?ml$/.test(name)).sort();
@@ -61,51 +71,57 @@ export function loadAgents(folder: string, defaultModel: string): LoadedAgents {
     throw new AgentConfigError(`cannot read the agents folder ${folder}: ${(err as Error).message}`);
   }
   if (names.length === 0) throw new AgentConfigError(`no agent files (*.yaml) in ${folder}`);
-  const byNumber = new Map<string, ResolvedAgent>();
-  let fallback: ResolvedAgent | undefined;
-  const agents: ResolvedAgent[] = [];
-  const ids = new Set<string>();
-  for (const name of names) {
-    const path = join(folder, name);
-    const result = agentFileSchema.safeParse(parseYaml(readFileSync(path, 'utf8')));
-    if (!result.success) {
-      const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top)'}: ${issue.message}`);
-      throw new AgentConfigError(`invalid agent file ${basename(path)}:\n${problems.join('\n')}`);
-    }
-    const file = result.data;
-    if (ids.has(file.id)) throw new AgentConfigError(`${name}: id "${file.id}" is used by another agent file`);
-    ids.add(file.id);
-    const profile = toProfile(file, defaultModel, folder);
-    const audioPath = greetingPath(profile);
-    let greetingAudio: ResolvedAgent['greetingAudio'];
-    if (audioPath) {
-      try {
-        const wav = readWav(readFileSync(audioPath));
-        greetingAudio = { pcm: wav.samples, sampleRateHz: wav.sampleRateHz };
-      } catch (err) {
-        throw new AgentConfigError(`${name}: greeting recording ${basename(audioPath)}: ${(err as Error).message}`);
-      }
-    }
-    const agent: ResolvedAgent = { profile, runTool: builtinToolRunner(file.tools), ...(greetingAudio ? { greetingAudio } : {}) };
-    agents.push(agent);
-    for (const number of file.numbers) {
-      if (number === '*') {
-        if (fallback) throw new AgentConfigError(`${name}: "*" is already claimed by agent ${fallback.profile.id}`);
-        fallback = agent;
-        continue;
-      }
-      const key = normalizeNumber(number);
-      const other = byNumber.get(key);
-      if (other) throw new AgentConfigError(`${name}: number ${number} is already answered by agent ${other.profile.id}`);
-      byNumber.set(key, agent);
-    }
-  }
-  return { agents, resolve: (dialed) => byNumber.get(normalizeNumber(dialed)) ?? fallback };
-}
 
-/** Compare numbers by their digits and a leading +, so "+1 (555) 010-0100" matches "+15550100100". */
-export function normalizeNumber(number: string): string {
-  const trimmed = number.trim();
-  const sipUser = /^sips?:([^@;]+)/.exec(trimmed)?.[1] ?? trimmed;
-  return sipUser.replace(/[^\d+*#a-zA-Z]/g, '');
+  const problems: Problems = [];
+  const warnings: string[] = [];
+  const compiled: CompiledAgent[] = [];
+  const fileOf = new Map<string, string>();
+  for (const name of names) {
+    const file = readAgentFile(folder, name, problems);
+    if (!file) continue;
+    const other = fileOf.get(file.id);
+    if (other !== undefined) {
+      problems.push(`${name}: id: "${file.id}" is already used by ${other}; give each agent its own id`);
+      continue;
+    }
+    fileOf.set(file.id, name);
+    const agent = compileAgent(file, name, { folder, ...opts, problems, warnings });
+    if (agent) compiled.push(agent);
+  }
+
+  const byId = new Map(compiled.map((agent) => [agent.file.id, agent]));
+  const afterHoursTargets = new Set(compiled.map((agent) => agent.file.afterHours?.agent).filter((id) => id !== undefined));
+  const router = new NumberRouter<Route>();
+  for (const agent of compiled) {
+    const { file, fileName } = agent;
+    let afterHours = agent.afterHoursVariant;
+    const afterHoursId = file.afterHours?.agent;
+    if (afterHoursId !== undefined) {
+      afterHours = byId.get(afterHoursId)?.resolved;
+      if (!afterHours && fileOf.has(afterHoursId)) continue; // that file is broken; reported already
+      if (!afterHours) problems.push(`${fileName}: afterHours.agent: no agent has id "${afterHoursId}" (ids: ${[...fileOf.keys()].join(', ')})`);
+    }
+    if (file.numbers.length === 0 && !afterHoursTargets.has(file.id)) {
+      problems.push(`${fileName}: numbers: this agent answers no number; list numbers, or name it in another agent's afterHours.agent`);
+    }
+    const route: Route = { agent: agent.resolved, ...(agent.hours ? { hours: agent.hours } : {}), ...(afterHours ? { afterHours } : {}) };
+    file.numbers.forEach((text, i) => {
+      const pattern = parseNumberPattern(text);
+      if (typeof pattern === 'string') return; // reported by the schema
+      const conflict = router.add(pattern, route, file.id);
+      if (conflict !== undefined) problems.push(`${fileName}: numbers.${i}: ${conflict}`);
+    });
+  }
+
+  if (problems.length > 0) throw new AgentConfigError(`invalid agent files in ${folder}:\n  ${problems.join('\n  ')}`);
+  return {
+    agents: compiled.map((agent) => agent.resolved),
+    warnings,
+    resolve: (dialed, now = new Date()) => {
+      const route = router.resolve(dialed);
+      if (!route) return undefined;
+      if (route.hours && route.afterHours && !isOpen(route.hours, now)) return route.afterHours;
+      return route.agent;
+    },
+  };
 }

@@ -34,10 +34,16 @@ export interface ToolDeclaration {
   parameters: Record<string, unknown>;
 }
 
+/** Model Studio regions with a realtime endpoint; an API key belongs to one of them. */
+export type ModelRegion = 'singapore' | 'beijing';
+
 export interface AgentProfile {
   id: string;
   model: string;
+  /** Whose endpoint (and key) the model session uses; unset: the bridge's configured region. */
+  region?: ModelRegion;
   voice: string;
+  /** The system prompt as sent (an agent's `language` is a line in it: the protocol has no field). */
   instructions: string;
   greeting: Greeting;
   turnDetection: TurnDetection;

@@ -31,6 +31,8 @@ export async function startBridge(opts: { modelUrl: string; backend: ResamplerBa
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'warn',
+    // Call records stay in memory: a benchmark writes no files.
+    RECORDS_DB_PATH: ':memory:',
     QWEN_URL: opts.modelUrl,
     MAX_CONCURRENT_CALLS: String(opts.maxCalls),
   });

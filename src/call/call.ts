@@ -16,9 +16,9 @@ import { AiConnectError } from './ai-session.js';
 import type { BargeIn, CallRecord, CallStats, ToolCallRecord } from './call-record.js';
 import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
-import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
+import type { CallIdentity, MediaEvent, MediaLeg, TransferOutcome } from './media-leg.js';
 import { Playout } from './playout.js';
-import type { AfterSpeaking, ToolRunner } from './tool-runner.js';
+import { transferFailedInstructions, type AfterSpeaking, type CallTools, type DigitAction } from './tool-runner.js';
 import { Transcript } from './transcript.js';
 
 export const FRAME_MS = 20;
@@ -59,7 +59,8 @@ export interface CallDeps {
   leg: MediaLeg;
   connectAi: AiConnector;
   createResampler: ResamplerFactory;
-  runTool: ToolRunner;
+  /** The agent's tools for this call: the model's tool calls, keypad digits, webhook transfer. */
+  tools: CallTools;
   settings: CallSettings;
   logger: Logger;
   /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
@@ -110,6 +111,11 @@ export class Call {
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
   #speechStoppedAt: number | undefined;
+  /** Settles the transfer under way (REFER or webhook) when its time limit fires. */
+  #transferTimedOut: ((outcome: TransferOutcome) => void) | undefined;
+  #transferring = false;
+  /** Ends the wait for playout to drain when the drain limit fires. */
+  #drainTimedOut: (() => void) | undefined;
 
   readonly #bargeIns: BargeIn[] = [];
   readonly #toolCalls: ToolCallRecord[] = [];
@@ -214,8 +220,7 @@ export class Call {
         this.#ai.appendAudio(this.#up.process(event.pcm));
         return;
       case 'dtmf':
-        // Digits reach the model only through the collect_digits tool (the IVR layer).
-        this.#log.debug({ digit: event.digit }, 'dtmf received');
+        this.#onDigit(event.digit);
         return;
       case 'mark':
         return;
@@ -430,11 +435,13 @@ export class Call {
     const started = this.#now();
     let args: unknown;
     let output: string;
+    let recordOutput: string | undefined;
     let then: AfterSpeaking = { action: 'none' };
     try {
       args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
-      const outcome = await this.#deps.runTool(name, args, { callId: this.id, signal: this.#abort.signal });
+      const outcome = await this.#deps.tools.run(name, args, { callId: this.id, signal: this.#abort.signal });
       output = outcome.output;
+      recordOutput = outcome.recordOutput;
       then = outcome.then;
     } catch (err) {
       // The model gets a short error it can apologise for; the call carries on.
@@ -443,10 +450,34 @@ export class Call {
     }
     if (this.#state !== 'active') return;
     const durationMs = Math.round(this.#now() - started);
-    this.#toolCalls.push({ name, arguments: rawArgs.trim(), output, durationMs, atMs: Math.round(atMs) });
+    this.#toolCalls.push({ name, arguments: rawArgs.trim(), output: recordOutput ?? output, durationMs, atMs: Math.round(atMs) });
     this.#log.info({ tool: name, durationMs, then: then.action }, 'tool call');
     if (then.action !== 'none') this.#followUp = { then };
     this.#ai?.sendToolResult(toolCallId, output);
+  }
+
+  /**
+   * Digits go to the agent's digit sink (digit collection, keypad map); the call only carries out
+   * what it returns. Digit values are not logged: they are often account numbers or PINs.
+   */
+  #onDigit(digit: string): void {
+    this.#log.debug('dtmf received');
+    if (this.#state !== 'active' || this.#transferring) return;
+    // A key press is the caller doing something: not silence.
+    if (this.#limits.isArmed('caller_silence')) this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+    const action = this.#deps.tools.digits?.onDigit(digit);
+    if (action) this.#onDigitAction(action);
+  }
+
+  #onDigitAction(action: DigitAction): void {
+    // A key press interrupts the agent the way speech does.
+    this.#bargeIn(this.elapsedMs());
+    if (action.say === undefined) {
+      void this.#afterSpeaking(action.then);
+      return;
+    }
+    if (action.then.action !== 'none') this.#followUp = { then: action.then };
+    this.#ai?.createResponse(action.say);
   }
 
   /** Let the line the model just spoke finish playing, then act on it. */
@@ -454,18 +485,77 @@ export class Call {
     switch (then.action) {
       case 'none':
         return;
-      case 'hangup':
-        this.#limits.arm('drain_timeout', this.#deps.settings.drainTimeoutMs);
-        await this.#playout.whenDrained();
-        await this.close(then.reason, then.detail);
+      case 'hangup': {
+        const drained = await this.#drained();
+        const detail = drained ? then.detail : [then.detail, 'playout did not drain'].filter(Boolean).join('; ');
+        await this.close(then.reason, detail);
+        return;
+      }
+      case 'transfer':
+        await this.#drained();
+        await this.#transfer(then);
         return;
       default:
         assertNever(then, 'follow-up action');
     }
   }
 
+  /** Resolves true once playout has drained, false if the drain limit fired first. */
+  #drained(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#drainTimedOut = () => resolve(false);
+      this.#limits.arm('drain_timeout', this.#deps.settings.drainTimeoutMs);
+      void this.#playout.whenDrained().then(() => {
+        this.#limits.disarm('drain_timeout');
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * SIP REFER when the leg can, else the agent's transfer webhook. Success ends the call as
+   * `transferred`; failure or silence past the time limit keeps the call, and the model is told
+   * so it can apologize (see transferFailedInstructions for why that is per-response instructions).
+   */
+  async #transfer(then: Extract<AfterSpeaking, { action: 'transfer' }>): Promise<void> {
+    if (this.#state !== 'active' || this.#transferring) return;
+    const { target, destination, timeoutMs } = then;
+    this.#transferring = true;
+    this.#limits.disarm('caller_silence');
+    this.#log.info({ target, destination }, 'transferring');
+    const { leg, tools } = this.#deps;
+    const ctx = { callId: this.id, signal: this.#abort.signal };
+    const timedOut = new Promise<TransferOutcome>((resolve) => {
+      this.#transferTimedOut = resolve;
+      this.#limits.arm('transfer_timeout', timeoutMs);
+    });
+    let outcome: TransferOutcome;
+    try {
+      const attempt = leg.transfer
+        ? leg.transfer(destination)
+        : tools.transferWithoutLeg
+          ? tools.transferWithoutLeg(target, destination, ctx)
+          : Promise.resolve<TransferOutcome>({ ok: false, reason: 'this line cannot transfer calls' });
+      outcome = await Promise.race([attempt, timedOut]);
+    } catch (err) {
+      outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+    this.#limits.disarm('transfer_timeout');
+    this.#transferTimedOut = undefined;
+    this.#transferring = false;
+    if (this.#state !== 'active') return;
+    if (outcome.ok) {
+      await this.close('transferred', target);
+      return;
+    }
+    this.#log.warn({ target, reason: outcome.reason, status: outcome.status }, 'transfer failed');
+    this.#ai?.createResponse(transferFailedInstructions(target, outcome));
+    // Should the model stay silent, the call must not wait forever.
+    this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+  }
+
   #onPlayoutIdle(): void {
-    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active') {
+    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active' && !this.#transferring) {
       this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
     }
   }
@@ -487,11 +577,13 @@ export class Call {
       case 'media_timeout':
         void this.close('media_timeout', `no media for ${this.#deps.settings.mediaTimeoutMs} ms`);
         return;
-      case 'drain_timeout': {
-        const pending = this.#followUp?.then;
-        void this.close(pending?.action === 'hangup' ? pending.reason : 'agent_hangup', 'playout did not drain');
+      case 'drain_timeout':
+        this.#drainTimedOut?.();
+        this.#drainTimedOut = undefined;
         return;
-      }
+      case 'transfer_timeout':
+        this.#transferTimedOut?.({ ok: false, reason: 'no outcome in time' });
+        return;
       default:
         assertNever(name, 'limit');
     }

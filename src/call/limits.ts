@@ -13,7 +13,9 @@ export type LimitName =
   /** No media frame arrived for too long. */
   | 'media_timeout'
   /** A hang-up or goodbye is waiting for playout to drain; don't wait forever. */
-  | 'drain_timeout';
+  | 'drain_timeout'
+  /** A transfer is under way (REFER or webhook) and has not reported an outcome. */
+  | 'transfer_timeout';
 
 export class CallLimits {
   readonly #timers = new Map<LimitName, NodeJS.Timeout>();

@@ -11,16 +11,21 @@ import { Call, type CallAudioTap, type CallSettings } from './call.js';
 import type { CallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
-import type { ToolRunner } from './tool-runner.js';
+import type { CallTools } from './tool-runner.js';
 
 export interface ResolvedAgent {
   profile: AgentProfile;
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
-  runTool: ToolRunner;
+  /** The agent's tools for one call (tool calls, keypad, transfer webhook); per call because
+   *  digit collection has state. */
+  openTools(call: { callId: string; identity: CallIdentity }): CallTools;
 }
 
-/** Chooses the agent for a dialed number; undefined when no agent answers it. */
-export type AgentResolver = (dialedNumber: string) => ResolvedAgent | undefined;
+/**
+ * Chooses the agent for a dialed number at a moment (business hours); undefined when no agent
+ * answers it. The call keeps what this returned for its whole life, whatever reloads follow.
+ */
+export type AgentResolver = (dialedNumber: string, now?: Date) => ResolvedAgent | undefined;
 
 export type RejectReason = 'draining' | 'capacity' | 'unknown_number';
 
@@ -96,7 +101,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       leg,
       connectAi: this.#deps.connectAi,
       createResampler: this.#deps.createResampler,
-      runTool: agent.runTool,
+      tools: agent.openTools({ callId, identity }),
       settings: this.#deps.settings,
       logger: this.#deps.logger.child({ callId, externalId: identity.externalId }),
       ...(agent.greetingAudio ? { greetingAudio: agent.greetingAudio } : {}),

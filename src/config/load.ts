@@ -68,6 +68,8 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ['DRACHTIO_HOST', ['sip', 'host'], String],
   ['DRACHTIO_PORT', ['sip', 'port'], Number],
   ['RTP_ADVERTISED_ADDRESS', ['sip', 'rtp', 'advertisedAddress'], String],
+  ['RECORDS_DB_PATH', ['records', 'dbPath'], String],
+  ['RECORDS_WEBHOOK_URL', ['records', 'webhook', 'url'], String],
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = DEFAULT_CONFIG_PATH): Config {
@@ -92,9 +94,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   const fileConfig = result.data;
   const secrets: Secrets = {};
   if (env.DASHSCOPE_API_KEY) secrets.dashscopeApiKey = env.DASHSCOPE_API_KEY;
+  // Keys belong to a region: agents in another region than qwen.region need that region's key.
+  for (const region of ['singapore', 'beijing'] as const) {
+    const key = env[`DASHSCOPE_API_KEY_${region.toUpperCase()}`];
+    if (key) secrets.dashscopeRegionKeys = { ...secrets.dashscopeRegionKeys, [region]: key };
+  }
   if (env.BRIDGE_MEDIA_TOKEN) secrets.mediaToken = env.BRIDGE_MEDIA_TOKEN;
   if (env.TWILIO_AUTH_TOKEN) secrets.twilioAuthToken = env.TWILIO_AUTH_TOKEN;
   if (env.DRACHTIO_SECRET) secrets.drachtioSecret = env.DRACHTIO_SECRET;
+  if (env.BRIDGE_ADMIN_TOKEN) secrets.adminToken = env.BRIDGE_ADMIN_TOKEN;
+  if (env.RECORDS_WEBHOOK_SECRET) secrets.recordsWebhookSecret = env.RECORDS_WEBHOOK_SECRET;
   const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
   if (fileConfig.calls.sessionCapMarginMs >= fileConfig.qwen.sessionCapMs) {
     throw new ConfigError('calls.sessionCapMarginMs must be smaller than qwen.sessionCapMs');
@@ -102,9 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   return { ...fileConfig, agentsPath, secrets };
 }
 
-/** The model endpoint for the configured region (or the explicit url). */
-export function qwenEndpoint(config: Config): string {
-  const { url, region, workspaceId } = config.qwen;
+/** The model endpoint for a region (default: the configured one), or the explicit url for all. */
+export function qwenEndpoint(config: Config, region = config.qwen.region): string {
+  const { url, workspaceId } = config.qwen;
   if (url) return url;
   if (region === 'beijing') return 'wss://dashscope.aliyuncs.com/api-ws/v1/realtime';
   if (workspaceId) return `wss://${workspaceId}.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/realtime`;

@@ -60,6 +60,26 @@ export const configSchema = z
       })
       .strict(),
     agentsDir: z.string(),
+    records: z
+      .object({
+        dbPath: z.string().min(1),
+        retentionDays: z.number().int().nonnegative(),
+        webhook: z
+          .object({
+            url: z.string().url().nullable(),
+            timeoutMs: z.number().int().positive(),
+            retries: z.number().int().min(0).max(20),
+          })
+          .strict(),
+        recording: z
+          .object({
+            enabled: z.boolean(),
+            dir: z.string().min(1),
+            retentionDays: z.number().int().nonnegative(),
+          })
+          .strict(),
+      })
+      .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
   })
   .strict();
@@ -68,10 +88,17 @@ export type FileConfig = z.infer<typeof configSchema>;
 
 /** Secrets: from the environment only, never from files, never logged. */
 export interface Secrets {
+  /** The key for qwen.region. */
   dashscopeApiKey?: string;
+  /** DASHSCOPE_API_KEY_SINGAPORE / _BEIJING: keys for agents whose `region` differs. */
+  dashscopeRegionKeys?: Partial<Record<'singapore' | 'beijing', string>>;
   mediaToken?: string;
   twilioAuthToken?: string;
   drachtioSecret?: string;
+  /** Bearer token for the admin and call-records APIs; without it those routes are not served. */
+  adminToken?: string;
+  /** HMAC key for end-of-call webhooks. */
+  recordsWebhookSecret?: string;
 }
 
 export type Config = FileConfig & {

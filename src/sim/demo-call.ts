@@ -81,6 +81,8 @@ export async function runDemoCall(opts: DemoOptions = {}): Promise<DemoResult> {
   const sim = await startQwenSimulator({ apiKey, script: DEMO_SCRIPT });
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: opts.logLevel ?? 'warn', QWEN_URL: sim.url });
   config.secrets = { dashscopeApiKey: apiKey, mediaToken: randomBytes(16).toString('hex') };
+  // The demo writes its own record to out/; nothing of it belongs in the records database.
+  config.records.dbPath = ':memory:';
   const logger = createLogger(config.log.level);
   const app = buildApp(config, logger);
   // The call's clock starts when it is admitted; 'started' fires in the same tick.

@@ -3,6 +3,9 @@
  * app composition, the simulator's faults where a test asks for them.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { buildApp, type App, type AppOverrides } from '../../src/app.js';
 import type { CallRecord } from '../../src/call/call-record.js';
@@ -18,6 +21,8 @@ export interface Bridge {
   config: Config;
   port: number;
   records: CallRecord[];
+  /** A temp folder of this bridge's own: its call-records database and recordings. */
+  dataDir: string;
   /** Resolves with the n-th ended call's record (1-based). */
   ended(n: number): Promise<CallRecord>;
   forkUrl(path?: string): string;
@@ -25,13 +30,25 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-export async function startBridge(
-  opts: { sim?: QwenSimulatorOptions; env?: Record<string, string>; overrides?: (config: Config, simUrl: string, apiKey: string) => AppOverrides } = {},
-): Promise<Bridge> {
+export interface StartBridgeOptions {
+  sim?: QwenSimulatorOptions;
+  env?: Record<string, string>;
+  /** Adjusts the loaded configuration before the app is built (settings with no env variable, e.g. sip.rtp). */
+  configure?: (config: Config) => void;
+  overrides?: (config: Config, simUrl: string, apiKey: string) => AppOverrides;
+}
+
+export async function startBridge(opts: StartBridgeOptions = {}): Promise<Bridge> {
   const apiKey = randomBytes(8).toString('hex');
   const sim = await startQwenSimulator({ apiKey, ...opts.sim });
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', QWEN_URL: sim.url, ...opts.env });
-  config.secrets = { dashscopeApiKey: apiKey, mediaToken: randomBytes(8).toString('hex') };
+  // Secrets given in env (DRACHTIO_SECRET for SIP flows) stay; the model key and media token are ours.
+  config.secrets = { ...config.secrets, dashscopeApiKey: apiKey, mediaToken: randomBytes(8).toString('hex') };
+  // Call records and recordings go to a temp folder, never the working directory.
+  const dataDir = mkdtempSync(join(tmpdir(), 'qpb-bridge-'));
+  config.records.dbPath = join(dataDir, 'calls.sqlite');
+  config.records.recording.dir = join(dataDir, 'recordings');
+  opts.configure?.(config);
   const app = buildApp(config, pino({ level: 'silent' }), opts.overrides?.(config, sim.url, apiKey));
   const records: CallRecord[] = [];
   const waiters: Array<() => void> = [];
@@ -47,6 +64,7 @@ export async function startBridge(
     config,
     port,
     records,
+    dataDir,
     forkUrl,
     async ended(n) {
       while (records.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
@@ -56,6 +74,7 @@ export async function startBridge(
     async close() {
       await app.close();
       await sim.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,8 @@ import pino from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
 import { Call, type CallSettings } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
-import type { ToolRunner } from '../../src/call/tool-runner.js';
+import type { CallIdentity } from '../../src/call/media-leg.js';
+import type { CallTools, DigitSink, ToolRunner, TransferWithoutLeg } from '../../src/call/tool-runner.js';
 import { FakeAiConnector } from './fake-ai.js';
 import { FakeLeg } from './fake-leg.js';
 import { simpleResamplerFactory } from './simple-resampler.js';
@@ -17,6 +18,8 @@ export const TEST_SETTINGS: CallSettings = {
   sessionCapMs: 7_200_000,
   sessionCapMarginMs: 120_000,
 };
+
+export const TEST_IDENTITY: CallIdentity = { externalId: 'CA1', to: '+15550100', from: '+15550199', transport: 'twilio', attributes: {} };
 
 export function testProfile(overrides: Partial<AgentProfile> = {}): AgentProfile {
   return {
@@ -45,22 +48,31 @@ export function buildCall(
   opts: {
     profile?: AgentProfile;
     settings?: Partial<CallSettings>;
+    /** The whole tool set (an agent's openTools); or parts of it below. */
+    tools?: CallTools;
     runTool?: ToolRunner;
+    digits?: DigitSink;
+    transferWithoutLeg?: TransferWithoutLeg;
+    leg?: FakeLeg;
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
     ai?: FakeAiConnector;
   } = {},
 ): Harness {
-  const leg = new FakeLeg();
+  const leg = opts.leg ?? new FakeLeg();
   const ai = opts.ai ?? new FakeAiConnector();
   const records: CallRecord[] = [];
   const call = new Call({
     callId: 'call-1',
-    identity: { externalId: 'CA1', to: '+15550100', from: '+15550199', transport: 'twilio', attributes: {} },
+    identity: TEST_IDENTITY,
     profile: opts.profile ?? testProfile(),
     leg,
     connectAi: ai.connect,
     createResampler: simpleResamplerFactory,
-    runTool: opts.runTool ?? (() => Promise.resolve({ output: '{}', then: { action: 'none' } })),
+    tools: opts.tools ?? {
+      run: opts.runTool ?? (() => Promise.resolve({ output: '{}', then: { action: 'none' } })),
+      ...(opts.digits ? { digits: opts.digits } : {}),
+      ...(opts.transferWithoutLeg ? { transferWithoutLeg: opts.transferWithoutLeg } : {}),
+    },
     settings: { ...TEST_SETTINGS, ...opts.settings },
     logger: pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),

@@ -1,0 +1,205 @@
+/**
+ * One validated agent file → what the bridge runs: the profile the call and the model session
+ * read, the tool spec per-call tools are opened from, business hours, and the after-hours
+ * variant. Problems that need the outside world (a missing environment variable, an unreadable
+ * instructions file or recording) are reported here, by file and field.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Logger } from 'pino';
+import { readWav } from '../audio/wav.js';
+import type { ResolvedAgent } from '../call/registry.js';
+import type { AgentFile, BuiltinToolName, GreetingFileEntry } from './agent-file.js';
+import { COLLECT_DIGITS, END_CALL, transferCallDeclaration, type TransferTarget } from './builtin-tools.js';
+import { parseRange, type BusinessHours, type Weekday } from './business-hours.js';
+import { openCallTools, type AgentToolSpec, type CallToolOptions } from './call-tools.js';
+import { expandEnv } from './env-template.js';
+import { compileKeypad } from './keypad.js';
+import { modelSupportsTools } from './model-support.js';
+import type { AgentProfile, Greeting, ModelRegion, ToolDeclaration } from './profile.js';
+import type { WebhookEndpoint } from './webhook-client.js';
+import type { WebhookTool } from './webhook-tool.js';
+
+export interface CompileContext {
+  folder: string;
+  defaultModel: string;
+  regions?: ReadonlySet<ModelRegion>;
+  env?: NodeJS.ProcessEnv;
+  logger: Logger;
+  callTools?: CallToolOptions;
+  problems: string[];
+  warnings: string[];
+}
+
+export interface CompiledAgent {
+  file: AgentFile;
+  fileName: string;
+  resolved: ResolvedAgent;
+  hours?: BusinessHours;
+  /** This agent with its after-hours greeting (afterHours.greeting); undefined with afterHours.agent. */
+  afterHoursVariant?: ResolvedAgent;
+}
+
+type Audio = { pcm: Int16Array; sampleRateHz: number };
+
+/** Greeting paths are relative to the agent file's folder. */
+function resolveGreeting(greeting: GreetingFileEntry, folder: string): Greeting {
+  if (greeting.mode === 'file') return { ...greeting, path: resolvePath(folder, greeting.path) };
+  if (greeting.mode === 'model' && greeting.fallback) {
+    return { ...greeting, fallback: { ...greeting.fallback, path: resolvePath(folder, greeting.fallback.path) } };
+  }
+  return greeting;
+}
+
+function greetingAudio(greeting: Greeting, where: string, ctx: CompileContext): Audio | undefined | false {
+  const path = greeting.mode === 'file' ? greeting.path : greeting.mode === 'model' ? greeting.fallback?.path : undefined;
+  if (path === undefined) return undefined;
+  try {
+    const wav = readWav(readFileSync(path));
+    return { pcm: wav.samples, sampleRateHz: wav.sampleRateHz };
+  } catch (err) {
+    ctx.problems.push(`${where}: greeting recording ${path.split(/[\\/]/).pop()}: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** Expands `${NAME}` in a webhook's URL and headers; problems name the field, never the value. */
+function webhookEndpoint(
+  spec: { url: string; headers: Record<string, string>; timeoutMs: number },
+  field: string,
+  where: string,
+  ctx: CompileContext,
+): WebhookEndpoint | undefined {
+  const env = ctx.env ?? process.env;
+  let ok = true;
+  const expand = (template: string, path: string): string => {
+    const result = expandEnv(template, env);
+    if (result.ok) return result.value;
+    ok = false;
+    for (const name of result.missing) {
+      ctx.problems.push(`${where}: ${path}: environment variable ${name} is not set; set it in the bridge's environment`);
+    }
+    return '';
+  };
+  const url = expand(spec.url, `${field}.url`);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(spec.headers)) headers[name] = expand(value, `${field}.headers.${name}`);
+  if (!ok) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    ctx.problems.push(`${where}: ${field}.url: "${spec.url}" is not an http(s) URL once expanded`);
+    return undefined;
+  }
+  return { url, headers, timeoutMs: spec.timeoutMs };
+}
+
+function businessHours(file: AgentFile): BusinessHours | undefined {
+  const spec = file.businessHours;
+  if (!spec) return undefined;
+  const weekly: BusinessHours['weekly'] = {};
+  for (const [day, ranges] of Object.entries(spec.weekly)) {
+    // The schema checked every range parses.
+    weekly[day as Weekday] = (ranges ?? []).map(parseRange).filter((r): r is [number, number] => typeof r !== 'string');
+  }
+  return { timeZone: spec.timeZone, weekly, holidays: new Set(spec.holidays) };
+}
+
+function instructionsOf(file: AgentFile, where: string, ctx: CompileContext): string | undefined {
+  let text = file.instructions;
+  if (text === undefined && file.instructionsFile !== undefined) {
+    try {
+      text = readFileSync(resolvePath(ctx.folder, file.instructionsFile), 'utf8').trim();
+    } catch (err) {
+      ctx.problems.push(`${where}: instructionsFile: cannot read ${file.instructionsFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}); the path is relative to the agents folder`);
+      return undefined;
+    }
+  }
+  if (text === undefined) return undefined;
+  // The protocol has no language field (§5.1): the instructions are the only place to say it.
+  return file.language !== undefined ? `${text.trimEnd()}\n\nSpeak ${file.language} on this call.` : text;
+}
+
+export function compileAgent(file: AgentFile, fileName: string, ctx: CompileContext): CompiledAgent | undefined {
+  const problemsBefore = ctx.problems.length;
+  const instructions = instructionsOf(file, fileName, ctx);
+  const model = file.model ?? ctx.defaultModel;
+  if (file.region && ctx.regions && !ctx.regions.has(file.region)) {
+    ctx.problems.push(`${fileName}: region: no API key for ${file.region}; set DASHSCOPE_API_KEY_${file.region.toUpperCase()} (a key works only in its own region)`);
+  }
+
+  const targets = new Map<string, TransferTarget>(Object.entries(file.transfer?.targets ?? {}));
+  const transferTimeoutMs = file.transfer?.timeoutMs ?? 30_000;
+  const transferWebhook = file.transfer?.webhook ? webhookEndpoint(file.transfer.webhook, 'transfer.webhook', fileName, ctx) : undefined;
+
+  const builtins = new Set<BuiltinToolName>();
+  const webhooks = new Map<string, WebhookTool>();
+  const declarations: ToolDeclaration[] = [];
+  file.tools.forEach((tool, i) => {
+    if ('builtin' in tool) {
+      builtins.add(tool.builtin);
+      declarations.push(tool.builtin === 'end_call' ? END_CALL : tool.builtin === 'collect_digits' ? COLLECT_DIGITS : transferCallDeclaration(targets));
+      return;
+    }
+    const spec = tool.webhook;
+    const endpoint = webhookEndpoint(spec, `tools.${i}`, fileName, ctx);
+    if (endpoint) webhooks.set(spec.name, { name: spec.name, endpoint, retries: spec.retries, maxResponseBytes: spec.maxResponseBytes });
+    declarations.push({ name: spec.name, description: spec.description, parameters: spec.parameters });
+  });
+  const toolsOffered = declarations.length === 0 || modelSupportsTools(model);
+  if (!toolsOffered) {
+    ctx.warnings.push(
+      `${fileName}: model ${model} cannot call tools (only qwen3.5 models can): ${declarations.map((d) => d.name).join(', ')} left out; the keypad map still works`,
+    );
+    builtins.clear();
+    webhooks.clear();
+  }
+
+  const greeting = resolveGreeting(file.greeting, ctx.folder);
+  const audio = greetingAudio(greeting, fileName, ctx);
+  const afterHoursGreeting = file.afterHours?.greeting ? resolveGreeting(file.afterHours.greeting, ctx.folder) : undefined;
+  const afterHoursAudio = afterHoursGreeting ? greetingAudio(afterHoursGreeting, `${fileName}: afterHours`, ctx) : undefined;
+  if (ctx.problems.length > problemsBefore || instructions === undefined || audio === false || afterHoursAudio === false) return undefined;
+
+  const profile: AgentProfile = {
+    id: file.id,
+    model,
+    ...(file.region ? { region: file.region } : {}),
+    voice: file.voice,
+    instructions,
+    greeting,
+    turnDetection: file.turnDetection,
+    transcribeCaller: file.transcribeCaller,
+    ...(file.temperature !== undefined ? { temperature: file.temperature } : {}),
+    tools: toolsOffered ? declarations : [],
+    maxCallDurationMs: file.maxCallDurationMs,
+    goodbyeInstructions: file.goodbyeInstructions,
+  };
+  const spec: AgentToolSpec = {
+    agentId: file.id,
+    builtins,
+    webhooks,
+    targets,
+    transferTimeoutMs,
+    ...(transferWebhook ? { transferWebhook } : {}),
+    keypad: compileKeypad(file.keypad, targets, transferTimeoutMs),
+  };
+  const openTools: ResolvedAgent['openTools'] = (call) => openCallTools(spec, call, ctx.logger, ctx.callTools);
+  const resolved: ResolvedAgent = { profile, openTools, ...(audio ? { greetingAudio: audio } : {}) };
+
+  let afterHoursVariant: ResolvedAgent | undefined;
+  if (afterHoursGreeting) {
+    const extra = file.afterHours?.instructions;
+    afterHoursVariant = {
+      profile: { ...profile, greeting: afterHoursGreeting, instructions: extra ? `${instructions.trimEnd()}\n\n${extra}` : instructions },
+      openTools,
+      ...(afterHoursAudio ? { greetingAudio: afterHoursAudio } : {}),
+    };
+  }
+  const hours = businessHours(file);
+  return { file, fileName, resolved, ...(hours ? { hours } : {}), ...(afterHoursVariant ? { afterHoursVariant } : {}) };
+}
