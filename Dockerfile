@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also copies the simulator's speech fixtures into dist, so `--simulate` works in the image.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
@@ -20,8 +21,6 @@ COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
-# The simulator's speech fixtures, so `--simulate` works in the image too.
-COPY src/sim/fixtures ./dist/sim/fixtures
 # Call records and recordings (records.dbPath, records.recording.dir): mount a volume here.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data
