@@ -20,7 +20,8 @@ const { values } = parseArgs({
 const outDir = resolve(values.out);
 mkdirSync(outDir, { recursive: true });
 if (!values.json) console.log('Placing a simulated call: bridge + Qwen simulator + a caller on 127.0.0.1 …');
-const result = await runDemoCall({ logLevel: values.verbose ? 'info' : 'warn' });
+// Quiet by default: the summary is the output; --verbose shows the bridge's own log lines.
+const result = await runDemoCall({ logLevel: values.verbose ? 'info' : 'error' });
 const wavPath = resolve(outDir, 'demo-call-heard.wav');
 const recordPath = resolve(outDir, 'demo-call-record.json');
 writeFileSync(wavPath, writeWav(8000, [result.heardPcm]));
