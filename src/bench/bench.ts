@@ -15,14 +15,14 @@
  * Prints a table, or with --json one JSON object as the last line of stdout. Progress goes to
  * stderr. Every phase has a time limit and the child is killed whatever happens.
  */
-import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ResamplerBackend } from '../audio/resampler.js';
 import { createResamplerFactory } from '../audio/resampler-factory.js';
+import { armWatchdog, positiveInteger, progressReporter, recordMachine } from './bench-cli.js';
 import { assembleReport, formatJsonLine, formatTable, type BackendMeasurements } from './bench-report.js';
 import { measureCallStart, type CallStartResult } from './call-start.js';
 import { measureQuality } from './dsp-quality.js';
-import { LoadChild } from './load-child.js';
+import { spawnLoadChild, type LoadChild } from './load-child.js';
 import { runLoadRound, type LoadRoundResult } from './load-round.js';
 import { measureCreateCost, measureMediaCost } from './media-cost.js';
 
@@ -32,12 +32,6 @@ const RUN_LIMIT_MS = 6 * 60_000;
 const CALL_START_TIMEOUT_MS = 60_000;
 /** The issue asks for at least this much measured time per target. */
 const MIN_MEASURED_MS = 10_000;
-
-function positiveInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const { values } = parseArgs({
   options: {
@@ -69,8 +63,7 @@ const measuredMs = settings.rounds * settings.windows * settings.windowEachMs;
 if (measuredMs < MIN_MEASURED_MS) console.error(`bench: only ${measuredMs} ms measured per target (the issue asks for ≥ ${MIN_MEASURED_MS})`);
 
 const runStarted = performance.now();
-const progress = (message: string): void =>
-  console.error(`bench: ${((performance.now() - runStarted) / 1000).toFixed(1)} s: ${message}`);
+const progress = progressReporter('bench', runStarted);
 
 /**
  * 16 kHz samples the uplink resampler holds back at the start of a stream (libsamplerate's
@@ -88,22 +81,16 @@ async function upHoldBackSamples(backend: ResamplerBackend): Promise<number> {
   }
 }
 
-const timestamp = new Date().toISOString();
-const loadAverageAtStart = loadavg()[0] ?? 0;
+const machine = recordMachine();
 let child: LoadChild | undefined;
-const watchdog = setTimeout(() => {
-  console.error(`bench: still running after ${RUN_LIMIT_MS / 1000} s; giving up`);
-  child?.kill();
-  process.exit(1);
-}, RUN_LIMIT_MS);
-watchdog.unref();
+armWatchdog('bench', RUN_LIMIT_MS, () => void child?.kill());
 
 const callStarts = new Map<ResamplerBackend, CallStartResult>();
 const bridgeRounds: LoadRoundResult[] = [];
 const relayRounds: LoadRoundResult[] = [];
 try {
   progress('starting the load driver');
-  child = await LoadChild.spawn(RUN_LIMIT_MS);
+  child = await spawnLoadChild(RUN_LIMIT_MS);
   progress(`call start: ${settings.startCalls} calls at once, fir`);
   callStarts.set('fir', await measureCallStart(child, 'fir', settings.startCalls, CALL_START_TIMEOUT_MS));
   const holdBack = await upHoldBackSamples(settings.loadBackend);
@@ -125,7 +112,7 @@ try {
   progress(`call start: ${settings.startCalls} calls at once, libsamplerate`);
   callStarts.set('libsamplerate', await measureCallStart(child, 'libsamplerate', settings.startCalls, CALL_START_TIMEOUT_MS));
 } finally {
-  child?.kill();
+  await child?.kill();
 }
 
 const backends = {} as Record<ResamplerBackend, BackendMeasurements>;
@@ -142,11 +129,7 @@ for (const backend of BACKENDS) {
 }
 
 const report = assembleReport({
-  timestamp,
-  node: process.version,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-  loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0] ?? 0 },
+  ...machine(),
   settings,
   backends,
   bridgeRounds,

@@ -52,7 +52,7 @@ export async function measureCallStart(
   calls: number,
   timeoutMs: number,
 ): Promise<CallStartResult> {
-  const bridge = await startBridge({ modelUrl: driver.modelUrl, backend, maxCalls: Math.max(calls, WARM_UP_CALLS) });
+  const bridge = await startBridge({ modelUrl: driver.ready.modelUrl, backend, maxCalls: Math.max(calls, WARM_UP_CALLS) });
   const startAll = (count: number) =>
     driver.call(
       'open',

@@ -1,8 +1,9 @@
 /**
  * The messages between the benchmark (which hosts the bridge or the plain relay and measures its
  * CPU) and the load driver child process (which hosts the callers and the fake model, so that
- * their CPU is not counted). Plain JSON over the Node IPC channel.
+ * their CPU is not counted). Plain JSON over the Node IPC channel (child-rpc.ts).
  */
+import type { RpcReply, RpcRequest } from './child-rpc.js';
 
 /** What sits between the callers and the fake model. */
 export type LoadTarget = 'bridge' | 'relay';
@@ -81,11 +82,9 @@ export interface DriverCalls {
 
 export type DriverCallKind = keyof DriverCalls;
 
-export type DriverRequest = {
-  [K in DriverCallKind]: { id: number; kind: K; body: DriverCalls[K]['request'] };
-}[DriverCallKind];
+export type DriverRequest = RpcRequest<DriverCalls>;
 
-export type DriverReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+export type DriverReply = RpcReply;
 
 /** The child's first message: where its fake model listens. */
 export interface DriverReady {

@@ -71,7 +71,7 @@ interface Target {
 
 async function startTarget(driver: LoadChild, opts: LoadRoundOptions): Promise<Target> {
   if (opts.target === 'bridge') {
-    const bridge = await startBridge({ modelUrl: driver.modelUrl, backend: opts.backend, maxCalls: opts.calls });
+    const bridge = await startBridge({ modelUrl: driver.ready.modelUrl, backend: opts.backend, maxCalls: opts.calls });
     return {
       url: `ws://127.0.0.1:${bridge.port}/media/twilio?token=${bridge.mediaToken}`,
       endedSoFar: () => bridge.ended.length,
@@ -81,7 +81,7 @@ async function startTarget(driver: LoadChild, opts: LoadRoundOptions): Promise<T
     };
   }
   const token = randomBytes(16).toString('hex');
-  const relay = await startPlainRelay({ modelUrl: driver.modelUrl, token, apiKey: randomBytes(16).toString('hex') });
+  const relay = await startPlainRelay({ modelUrl: driver.ready.modelUrl, token, apiKey: randomBytes(16).toString('hex') });
   return {
     url: `ws://127.0.0.1:${relay.port}${RELAY_PATH}?token=${token}`,
     endedSoFar: () => 0,

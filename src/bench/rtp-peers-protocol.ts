@@ -1,8 +1,9 @@
 /**
  * The messages between `npm run bench:sip` and its RTP peers child (rtp-peers.ts): the far ends
  * of the calls, in their own process so that the arrival times they record are not delayed by
- * the bridge's event loop. Plain JSON over the Node IPC channel.
+ * the bridge's event loop. Plain JSON over the Node IPC channel (child-rpc.ts).
  */
+import type { RpcReply, RpcRequest } from './child-rpc.js';
 import type { GridSummary } from './rtp-grid.js';
 
 export interface RtpPeersCalls {
@@ -39,10 +40,8 @@ export interface ReceiverSummary {
 
 export type RtpPeersKind = keyof RtpPeersCalls;
 
-export type RtpPeersRequest = {
-  [K in RtpPeersKind]: { id: number; kind: K; body: RtpPeersCalls[K]['request'] };
-}[RtpPeersKind];
+export type RtpPeersRequest = RpcRequest<RtpPeersCalls>;
 
-export type RtpPeersReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+export type RtpPeersReply = RpcReply;
 
 export type RtpPeersMessage = { kind: 'ready' } | RtpPeersReply;

@@ -16,9 +16,9 @@
  * stderr. Every wait is bounded, a watchdog ends a stuck run, and the child is killed whatever
  * happens.
  */
-import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { RtpPeersChild } from './rtp-peers-child.js';
+import { armWatchdog, positiveInteger, progressReporter, recordMachine } from './bench-cli.js';
+import { spawnRtpPeers, type RtpPeersChild } from './rtp-peers-child.js';
 import { startSipBridge, type SipBridge } from './sip-bridge.js';
 import { handleCounts, openSink, runChurnPhase, type ChurnResult } from './sip-churn-phase.js';
 import { assembleSipReport, formatSipTable } from './sip-report.js';
@@ -28,12 +28,6 @@ import { runStreamPhase, type StreamPhaseResult, type StreamPhaseSettings } from
 const RUN_LIMIT_MS = 4 * 60_000;
 /** More than one packet time late: a far end with a shallow jitter buffer would have to conceal it. */
 const LATE_THRESHOLD_MS = 20;
-
-function positiveInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const { values } = parseArgs({
   options: {
@@ -60,18 +54,11 @@ const leakCalls = positiveInteger('leak-calls', values['leak-calls']);
 const leakConcurrency = positiveInteger('leak-concurrency', values['leak-concurrency']);
 
 const runStarted = performance.now();
-const progress = (message: string): void =>
-  console.error(`bench:sip: ${((performance.now() - runStarted) / 1000).toFixed(1)} s: ${message}`);
+const progress = progressReporter('bench:sip', runStarted);
 
-const timestamp = new Date().toISOString();
-const loadAverageAtStart = loadavg()[0] ?? 0;
+const machine = recordMachine();
 let peers: RtpPeersChild | undefined;
-const watchdog = setTimeout(() => {
-  console.error(`bench:sip: still running after ${RUN_LIMIT_MS / 1000} s; giving up`);
-  void peers?.kill();
-  process.exit(1);
-}, RUN_LIMIT_MS);
-watchdog.unref();
+armWatchdog('bench:sip', RUN_LIMIT_MS, () => void peers?.kill());
 
 let bridge: SipBridge | undefined;
 let stream: StreamPhaseResult;
@@ -87,7 +74,7 @@ try {
   progress(`leak check: ${leakCalls} calls, ${leakConcurrency} at a time`);
   leak = await runChurnPhase(bridge, sink.address().port, { calls: leakCalls, concurrency: leakConcurrency, firstCallNumber: 0, handlesBefore });
   progress('starting the RTP peers child');
-  peers = await RtpPeersChild.spawn(RUN_LIMIT_MS);
+  peers = await spawnRtpPeers(RUN_LIMIT_MS);
   try {
     stream = await runStreamPhase(bridge, peers, { ...settings, firstCallNumber: leakCalls }, progress);
   } finally {
@@ -99,11 +86,7 @@ try {
 }
 
 const report = assembleSipReport({
-  timestamp,
-  node: process.version,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-  loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0] ?? 0 },
+  ...machine(),
   settings,
   stream,
   leak,
