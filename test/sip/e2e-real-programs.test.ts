@@ -191,6 +191,8 @@ describe.skipIf(drachtioMissing !== undefined)(`calls from real SIP programs thr
       expect(record.endReason).toBe('caller_hangup');
       expect(record.endDetail).toBe('caller sent BYE');
       expect(record.identity.transport).toBe('rtp');
+      // The SIP Call-ID is the call's external id (sipp builds it as <n>-<pid>@<ip>).
+      expect(record.identity.externalId).toMatch(/^\S+@127\.0\.0\.1$/);
       expect(record.identity.attributes?.codec).toBe('PCMU');
 
       // The caller's RTP reached the model: about as many frames as sipp streamed, one committed
