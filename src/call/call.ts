@@ -13,13 +13,13 @@ import { Framer } from '../audio/framer.js';
 import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
 import type { AiConnector, AiEvent, AiSession, AiUsage } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';
-import type { BargeIn, CallRecord, CallStats, ToolCallRecord } from './call-record.js';
+import { CallLedger } from './call-ledger.js';
+import type { CallRecord } from './call-record.js';
 import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
 import type { CallIdentity, MediaEvent, MediaLeg, TransferOutcome } from './media-leg.js';
 import { Playout } from './playout.js';
 import { transferFailedInstructions, type AfterSpeaking, type CallTools, type DigitAction } from './tool-runner.js';
-import { Transcript } from './transcript.js';
 
 export const FRAME_MS = 20;
 
@@ -90,14 +90,13 @@ export class Call {
   readonly #limits: CallLimits;
   readonly #playout: Playout;
   readonly #framer: Framer;
-  readonly #transcript = new Transcript();
+  readonly #ledger = new CallLedger();
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
   #ai: AiSession | undefined;
   #up: StreamResampler | undefined;
   #down: StreamResampler | undefined;
-  #answeredAt: number | undefined;
 
   /** Response being generated now (between response_started and response_done). */
   #liveResponseId: string | undefined;
@@ -110,24 +109,11 @@ export class Call {
   #greetingPending = false;
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
-  #speechStoppedAt: number | undefined;
   /** Settles the transfer under way (REFER or webhook) when its time limit fires. */
   #transferTimedOut: ((outcome: TransferOutcome) => void) | undefined;
   #transferring = false;
   /** Ends the wait for playout to drain when the drain limit fires. */
   #drainTimedOut: (() => void) | undefined;
-
-  readonly #bargeIns: BargeIn[] = [];
-  readonly #toolCalls: ToolCallRecord[] = [];
-  readonly #usage: AiUsage = { inputTokens: 0, outputTokens: 0, inputAudioTokens: 0, outputAudioTokens: 0 };
-  readonly #stats: CallStats = {
-    turnLatenciesMs: [],
-    uplinkFrames: 0,
-    downlinkFramesSent: 0,
-    uplinkFramesDropped: 0,
-    lateAudioDropped: 0,
-    aiErrors: 0,
-  };
 
   constructor(deps: CallDeps) {
     this.#deps = deps;
@@ -200,7 +186,7 @@ export class Call {
       return;
     }
     this.#state = 'active';
-    this.#answeredAt = Date.now();
+    this.#ledger.answered();
     this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
     this.#greet();
   }
@@ -210,11 +196,11 @@ export class Call {
     if (this.#state === 'ending' || this.#state === 'ended') return;
     switch (event.type) {
       case 'audio':
-        this.#stats.uplinkFrames += 1;
+        this.#ledger.stats.uplinkFrames += 1;
         this.#limits.refresh('media_timeout');
         this.#deps.audioTap?.callerAudio(event.pcm, this.elapsedMs());
         if (this.#ai === undefined || this.#up === undefined) {
-          this.#stats.uplinkFramesDropped += 1;
+          this.#ledger.stats.uplinkFramesDropped += 1;
           return;
         }
         this.#ai.appendAudio(this.#up.process(event.pcm));
@@ -263,7 +249,7 @@ export class Call {
         return;
       case 'speech_stopped':
         this.#callerSpeaking = false;
-        this.#speechStoppedAt = atMs;
+        this.#ledger.callerStoppedSpeaking(atMs);
         this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
         return;
       case 'response_started':
@@ -276,13 +262,13 @@ export class Call {
         this.#onAgentAudio(event.responseId, event.pcm, atMs);
         return;
       case 'assistant_transcript_delta':
-        if (!this.#cutResponses.has(event.responseId)) this.#transcript.agentTextDelta(event.responseId, event.text, atMs);
+        if (!this.#cutResponses.has(event.responseId)) this.#ledger.transcript.agentTextDelta(event.responseId, event.text, atMs);
         return;
       case 'assistant_transcript_done':
-        this.#transcript.agentTextDone(event.responseId, event.text, atMs);
+        this.#ledger.transcript.agentTextDone(event.responseId, event.text, atMs);
         return;
       case 'caller_transcript':
-        this.#transcript.callerText(event.itemId, event.text, atMs);
+        this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
         if (event.final) this.#log.debug({ text: event.text }, 'caller said');
         return;
       case 'tool_call':
@@ -292,7 +278,7 @@ export class Call {
         this.#onResponseDone(event.responseId, event.status, event.usage);
         return;
       case 'error':
-        this.#stats.aiErrors += 1;
+        this.#ledger.stats.aiErrors += 1;
         this.#log.warn({ code: event.code, detail: event.message }, 'model reported an error');
         if (this.#greetingPending) this.#greetingFallback('model rejected the greeting request');
         return;
@@ -347,7 +333,7 @@ export class Call {
     const legHz = this.#deps.leg.sampleRateHz;
     void this.#deps.createResampler(audio.sampleRateHz, legHz).then((resampler) => {
       if (this.#state !== 'active') return resampler.dispose();
-      this.#transcript.agentTextDone(GREETING_TAG, transcript, this.elapsedMs());
+      this.#ledger.transcript.agentTextDone(GREETING_TAG, transcript, this.elapsedMs());
       this.#enqueue(GREETING_TAG, resampler.process(audio.pcm));
       const tail = this.#framer.flush();
       if (tail) this.#playout.enqueue(tail, GREETING_TAG);
@@ -357,10 +343,10 @@ export class Call {
 
   #onAgentAudio(responseId: string, pcm24k: Int16Array, atMs: number): void {
     if (this.#cutResponses.has(responseId) || this.#down === undefined) {
-      this.#stats.lateAudioDropped += 1;
+      this.#ledger.stats.lateAudioDropped += 1;
       return;
     }
-    this.#transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
+    this.#ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
     this.#enqueue(responseId, this.#down.process(pcm24k));
   }
 
@@ -370,12 +356,7 @@ export class Call {
   }
 
   #sendFrame(frame: Int16Array): void {
-    this.#stats.downlinkFramesSent += 1;
-    if (this.#stats.firstAudioMs === undefined) this.#stats.firstAudioMs = Math.round(this.elapsedMs());
-    if (this.#speechStoppedAt !== undefined) {
-      this.#stats.turnLatenciesMs.push(Math.round(this.elapsedMs() - this.#speechStoppedAt));
-      this.#speechStoppedAt = undefined;
-    }
+    this.#ledger.agentFrameSent(this.elapsedMs());
     this.#deps.audioTap?.agentAudio(frame, this.elapsedMs());
     this.#deps.leg.sendAudio(frame);
   }
@@ -401,18 +382,13 @@ export class Call {
     if (cut === undefined) return;
     this.#cutResponses.add(cut);
     const heardMs = this.#playout.heardMs(cut);
-    this.#transcript.agentInterrupted(cut, heardMs, atMs);
-    this.#bargeIns.push({ atMs: Math.round(atMs), responseId: cut, heardMs: Math.round(heardMs), droppedFrames });
+    this.#ledger.transcript.agentInterrupted(cut, heardMs, atMs);
+    this.#ledger.bargeIn({ atMs: Math.round(atMs), responseId: cut, heardMs: Math.round(heardMs), droppedFrames });
     this.#log.info({ responseId: cut, heardMs: Math.round(heardMs), droppedFrames }, 'barge-in');
   }
 
   #onResponseDone(responseId: string, status: string, usage: AiUsage | undefined): void {
-    if (usage) {
-      this.#usage.inputTokens += usage.inputTokens;
-      this.#usage.outputTokens += usage.outputTokens;
-      this.#usage.inputAudioTokens += usage.inputAudioTokens;
-      this.#usage.outputAudioTokens += usage.outputAudioTokens;
-    }
+    if (usage) this.#ledger.addUsage(usage);
     if (this.#liveResponseId === responseId) this.#liveResponseId = undefined;
     if (!this.#cutResponses.has(responseId)) {
       // Play the response's last partial frame, padded, instead of leaving it in the framer.
@@ -450,7 +426,7 @@ export class Call {
     }
     if (this.#state !== 'active') return;
     const durationMs = Math.round(this.#now() - started);
-    this.#toolCalls.push({ name, arguments: rawArgs.trim(), output: recordOutput ?? output, durationMs, atMs: Math.round(atMs) });
+    this.#ledger.toolCall({ name, arguments: rawArgs.trim(), output: recordOutput ?? output, durationMs, atMs: Math.round(atMs) });
     this.#log.info({ tool: name, durationMs, then: then.action }, 'tool call');
     if (then.action !== 'none') this.#followUp = { then };
     this.#ai?.sendToolResult(toolCallId, output);
@@ -613,23 +589,15 @@ export class Call {
       }
     }
     this.#state = 'ended';
-    const endedAt = Date.now();
-    const record: CallRecord = {
+    const record = this.#ledger.record({
       callId: this.id,
       identity: this.identity,
       agentId: this.profile.id,
       startedAt: this.startedAt,
-      ...(this.#answeredAt !== undefined ? { answeredAt: this.#answeredAt } : {}),
-      endedAt,
-      durationMs: Math.round(endedBy),
+      durationMs: endedBy,
       endReason: reason,
       ...(detail !== undefined ? { endDetail: detail } : {}),
-      turns: this.#transcript.turns,
-      bargeIns: this.#bargeIns,
-      toolCalls: this.#toolCalls,
-      usage: this.#usage,
-      stats: this.#stats,
-    };
+    });
     this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
     this.#deps.onEnded(record);
     return Promise.resolve();
