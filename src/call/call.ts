@@ -17,9 +17,10 @@ import { CallLedger } from './call-ledger.js';
 import type { CallRecord } from './call-record.js';
 import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
-import type { CallIdentity, MediaEvent, MediaLeg, TransferOutcome } from './media-leg.js';
+import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
+import { AfterSpeakingRunner } from './after-speaking.js';
 import { Playout } from './playout.js';
-import { transferFailedInstructions, type AfterSpeaking, type CallTools, type DigitAction } from './tool-runner.js';
+import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
 
 export const FRAME_MS = 20;
 
@@ -109,11 +110,7 @@ export class Call {
   #greetingPending = false;
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
-  /** Settles the transfer under way (REFER or webhook) when its time limit fires. */
-  #transferTimedOut: ((outcome: TransferOutcome) => void) | undefined;
-  #transferring = false;
-  /** Ends the wait for playout to drain when the drain limit fires. */
-  #drainTimedOut: (() => void) | undefined;
+  readonly #afterSpeaking: AfterSpeakingRunner;
 
   constructor(deps: CallDeps) {
     this.#deps = deps;
@@ -131,6 +128,19 @@ export class Call {
       now: this.#now,
       send: (frame) => this.#sendFrame(frame),
       onIdle: () => this.#onPlayoutIdle(),
+    });
+    this.#afterSpeaking = new AfterSpeakingRunner({
+      limits: this.#limits,
+      drainTimeoutMs: deps.settings.drainTimeoutMs,
+      whenDrained: () => this.#playout.whenDrained(),
+      isActive: () => this.#state === 'active',
+      leg: deps.leg,
+      tools: deps.tools,
+      toolContext: () => ({ callId: this.id, signal: this.#abort.signal }),
+      close: (reason, detail) => this.close(reason, detail),
+      tellModel: (instructions) => this.#ai?.createResponse(instructions),
+      resumeAfterFailedTransfer: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
+      log: deps.logger,
     });
   }
 
@@ -399,7 +409,7 @@ export class Call {
     if (followUp?.responseId === responseId) {
       if (status === 'completed') {
         this.#followUp = undefined;
-        void this.#afterSpeaking(followUp.then);
+        void this.#afterSpeaking.run(followUp.then);
       } else {
         // The line was cut off (barge-in): the next response carries it instead.
         followUp.responseId = undefined;
@@ -438,7 +448,7 @@ export class Call {
    */
   #onDigit(digit: string): void {
     this.#log.debug('dtmf received');
-    if (this.#state !== 'active' || this.#transferring) return;
+    if (this.#state !== 'active' || this.#afterSpeaking.transferring) return;
     // A key press is the caller doing something: not silence.
     if (this.#limits.isArmed('caller_silence')) this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
     const action = this.#deps.tools.digits?.onDigit(digit);
@@ -449,89 +459,15 @@ export class Call {
     // A key press interrupts the agent the way speech does.
     this.#bargeIn(this.elapsedMs());
     if (action.say === undefined) {
-      void this.#afterSpeaking(action.then);
+      void this.#afterSpeaking.run(action.then);
       return;
     }
     if (action.then.action !== 'none') this.#followUp = { then: action.then };
     this.#ai?.createResponse(action.say);
   }
 
-  /** Let the line the model just spoke finish playing, then act on it. */
-  async #afterSpeaking(then: AfterSpeaking): Promise<void> {
-    switch (then.action) {
-      case 'none':
-        return;
-      case 'hangup': {
-        const drained = await this.#drained();
-        const detail = drained ? then.detail : [then.detail, 'playout did not drain'].filter(Boolean).join('; ');
-        await this.close(then.reason, detail);
-        return;
-      }
-      case 'transfer':
-        await this.#drained();
-        await this.#transfer(then);
-        return;
-      default:
-        assertNever(then, 'follow-up action');
-    }
-  }
-
-  /** Resolves true once playout has drained, false if the drain limit fired first. */
-  #drained(): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.#drainTimedOut = () => resolve(false);
-      this.#limits.arm('drain_timeout', this.#deps.settings.drainTimeoutMs);
-      void this.#playout.whenDrained().then(() => {
-        this.#limits.disarm('drain_timeout');
-        resolve(true);
-      });
-    });
-  }
-
-  /**
-   * SIP REFER when the leg can, else the agent's transfer webhook. Success ends the call as
-   * `transferred`; failure or silence past the time limit keeps the call, and the model is told
-   * so it can apologize (see transferFailedInstructions for why that is per-response instructions).
-   */
-  async #transfer(then: Extract<AfterSpeaking, { action: 'transfer' }>): Promise<void> {
-    if (this.#state !== 'active' || this.#transferring) return;
-    const { target, destination, timeoutMs } = then;
-    this.#transferring = true;
-    this.#limits.disarm('caller_silence');
-    this.#log.info({ target, destination }, 'transferring');
-    const { leg, tools } = this.#deps;
-    const ctx = { callId: this.id, signal: this.#abort.signal };
-    const timedOut = new Promise<TransferOutcome>((resolve) => {
-      this.#transferTimedOut = resolve;
-      this.#limits.arm('transfer_timeout', timeoutMs);
-    });
-    let outcome: TransferOutcome;
-    try {
-      const attempt = leg.transfer
-        ? leg.transfer(destination)
-        : tools.transferWithoutLeg
-          ? tools.transferWithoutLeg(target, destination, ctx)
-          : Promise.resolve<TransferOutcome>({ ok: false, reason: 'this line cannot transfer calls' });
-      outcome = await Promise.race([attempt, timedOut]);
-    } catch (err) {
-      outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
-    }
-    this.#limits.disarm('transfer_timeout');
-    this.#transferTimedOut = undefined;
-    this.#transferring = false;
-    if (this.#state !== 'active') return;
-    if (outcome.ok) {
-      await this.close('transferred', target);
-      return;
-    }
-    this.#log.warn({ target, reason: outcome.reason, status: outcome.status }, 'transfer failed');
-    this.#ai?.createResponse(transferFailedInstructions(target, outcome));
-    // Should the model stay silent, the call must not wait forever.
-    this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
-  }
-
   #onPlayoutIdle(): void {
-    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active' && !this.#transferring) {
+    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active' && !this.#afterSpeaking.transferring) {
       this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
     }
   }
@@ -554,11 +490,10 @@ export class Call {
         void this.close('media_timeout', `no media for ${this.#deps.settings.mediaTimeoutMs} ms`);
         return;
       case 'drain_timeout':
-        this.#drainTimedOut?.();
-        this.#drainTimedOut = undefined;
+        this.#afterSpeaking.drainLimitFired();
         return;
       case 'transfer_timeout':
-        this.#transferTimedOut?.({ ok: false, reason: 'no outcome in time' });
+        this.#afterSpeaking.transferLimitFired();
         return;
       default:
         assertNever(name, 'limit');
