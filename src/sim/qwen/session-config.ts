@@ -2,7 +2,7 @@
  * The effective session configuration and its wire echo (§5.1, §6.2). Field names stay snake_case
  * because this object is echoed verbatim in `session.created` / `session.updated`.
  */
-import type { FamilyTraits } from './model-family.js';
+import type { FamilyTraits, SamplingDefaults } from './model-family.js';
 
 export type Modality = 'text' | 'audio';
 export type InputAudioFormat = 'pcm' | 'pcm16';
@@ -27,7 +27,8 @@ export interface ToolDefinition {
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
-export interface SessionConfig {
+/** The sampling fields are the family's SamplingDefaults, as the client may override them. */
+export interface SessionConfig extends SamplingDefaults {
   modalities: Modality[];
   voice: string;
   instructions: string;
@@ -39,13 +40,6 @@ export interface SessionConfig {
   enable_search: boolean;
   search_options: Record<string, unknown>;
   smooth_output: boolean | null;
-  temperature: number;
-  top_p: number;
-  top_k: number | null;
-  max_tokens: number;
-  repetition_penalty: number;
-  presence_penalty: number;
-  seed: number;
 }
 
 /** The `session` object of session.created / session.updated. */
