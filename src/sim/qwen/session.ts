@@ -388,7 +388,10 @@ export class SimulatedQwenSession {
       config: structuredClone(this.config),
       hooks: {
         usage: (output) => this.usage.completeResponse(this.config.instructions, output),
-        onAudioDelta: (index, count) => this.faultPlan.audioDeltaSent(index, count),
+        onAudioDelta: (index, count) => {
+          this.faultPlan.audioDeltaSent(index, count);
+          this.maybeSplit(index, count, reply);
+        },
         onFinished: (summary) => this.onResponseFinished(summary, reply),
       },
     };
@@ -419,6 +422,24 @@ export class SimulatedQwenSession {
           });
     this.active = response;
     response.start();
+  }
+
+  /** The split fault (S-10): one spoken answer continues in a second, unrequested response. */
+  private maybeSplit(index: number, deltaCount: number, reply: PlannedReply): void {
+    const fault = this.deps.faults.splitResponse;
+    if (!fault || fault.ofResponse !== index || fault.afterAudioDeltas !== deltaCount) return;
+    const response = this.active;
+    if (!(response instanceof SpokenResponse) || response.index !== index || !this.isOpen()) return;
+    const rest = response.split();
+    if (!rest || this.active !== undefined || !this.isOpen()) return;
+    this.cancelIdleTimer();
+    this.responseCount++;
+    const continuation = new SpokenResponse(this.responseEnvironment(reply), this.responseCount, {
+      ...rest,
+      source: reply.source,
+    });
+    this.active = continuation;
+    continuation.start();
   }
 
   private startFailedResponse(reply: PlannedReply, error: ProtocolError, sendErrorEvent: boolean): void {

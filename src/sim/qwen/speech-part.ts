@@ -65,6 +65,11 @@ export class SpeechPart {
     return Math.round((this.speech.pcm.length * 1000) / OUTPUT_SAMPLE_RATE_HZ);
   }
 
+  /** What has not been streamed yet: the words not revealed and the audio not sent. */
+  get remainder(): { text: string; pcm: Int16Array } {
+    return { text: this.words.slice(this.revealedWords).join('').trim(), pcm: this.speech.pcm.subarray(this.sentSamples) };
+  }
+
   get hasAudio(): boolean {
     return this.withAudio;
   }

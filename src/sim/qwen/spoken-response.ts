@@ -48,6 +48,17 @@ export class SpokenResponse implements ActiveResponse {
     this.finish(end.status, end.details);
   }
 
+  /**
+   * Ends the response here as `completed` and returns the rest of its speech, for the split fault
+   * (S-10): the session continues it in a new response that no response.create asked for.
+   */
+  split(): { text: string; pcm: Int16Array } | undefined {
+    if (this.finished || !this.part.started) return undefined;
+    const rest = this.part.remainder;
+    this.finish('completed');
+    return rest.pcm.length > 0 ? rest : undefined;
+  }
+
   abandon(): void {
     this.cancelTimer();
     this.part.abandon();
