@@ -145,7 +145,12 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
           sessionWaiters.push(check);
         }
       };
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for simulated session ${number}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        // A waiter that gave up must not stay in the list until the next session arrives.
+        const index = sessionWaiters.indexOf(check);
+        if (index >= 0) sessionWaiters.splice(index, 1);
+        reject(new Error(`timed out waiting for simulated session ${number}`));
+      }, timeoutMs);
       check();
     });
 
