@@ -3,7 +3,7 @@
  * looks at raw client JSON. Anything that is not one of the eight documented client events
  * becomes an `error` for the client; none of these failures ends the session.
  */
-import { protocolErrors, pythonRepr, type ProtocolError as ErrorDetail } from './protocol-error.js';
+import { protocolErrors, pythonRepr, type ProtocolError } from './protocol-error.js';
 
 /** Per-append limit stated in the SDK reference (§4). */
 export const MAX_APPEND_BYTES = 15 * 1024 * 1024;
@@ -40,7 +40,7 @@ export interface UserTextItem {
 
 export type ParsedFrame =
   | { ok: true; event: ClientEvent; json: Record<string, unknown> }
-  | { ok: false; error: ErrorDetail; json: Record<string, unknown> | undefined };
+  | { ok: false; error: ProtocolError; json: Record<string, unknown> | undefined };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -48,7 +48,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function decodeBase64(param: string, value: unknown): Buffer | ErrorDetail {
+function decodeBase64(param: string, value: unknown): Buffer | ProtocolError {
   if (typeof value !== 'string') {
     return value === undefined
       ? protocolErrors.missingParameter(param)
@@ -60,7 +60,7 @@ function decodeBase64(param: string, value: unknown): Buffer | ErrorDetail {
   return Buffer.from(value, 'base64');
 }
 
-type EventOrError = ClientEvent | { error: ErrorDetail };
+type EventOrError = ClientEvent | { error: ProtocolError };
 
 function parseEvent(json: Record<string, unknown>): EventOrError {
   const type = json.type;

@@ -6,7 +6,7 @@ import { KEEP_ALIVE } from '../../models/qwen-capabilities.js';
 import type { QwenSimulatorFaults } from './faults.js';
 import type { Fidelity } from './fidelity.js';
 import { DEFAULT_RESPONSE_TIMING, type EndedEarlyStatus, type ResponseTiming } from './responses.js';
-import { SUPPORT_LINE_SCRIPT, type ConversationScript } from './script.js';
+import { isToolCallReply, SUPPORT_LINE_SCRIPT, toolCallsOf, type ConversationScript } from './script.js';
 
 export interface QwenSimulatorOptions {
   /**
@@ -106,6 +106,22 @@ export function resolveOptions(options: QwenSimulatorOptions): ResolvedOptions {
     disconnectCode === undefined || isSendableCloseCode(disconnectCode),
     'faults.session.disconnect.closeCode must be a code a server may send',
   );
+  if (typeof sessionFaults === 'object') {
+    const greeting = sessionFaults.greeting;
+    check(
+      greeting === undefined || ['error', 'failed', 'close'].includes(greeting),
+      "faults.session.greeting must be 'error', 'failed' or 'close'",
+    );
+    const split = sessionFaults.splitResponse;
+    check(
+      split === undefined || (split.ofResponse >= 1 && split.afterAudioDeltas >= 1),
+      'faults.session.splitResponse needs ofResponse >= 1 and afterAudioDeltas >= 1',
+    );
+  }
+  const script = { ...SUPPORT_LINE_SCRIPT, ...options.script };
+  for (const turn of script.turns) {
+    if (isToolCallReply(turn.reply)) check(toolCallsOf(turn.reply).length > 0, 'a scripted toolCall list must not be empty');
+  }
   check((options.idleTimeoutOverrideMs ?? 0) >= 0, 'idleTimeoutOverrideMs must be >= 0');
   const idleCloseMs = options.idleCloseMs ?? (live ? KEEP_ALIVE.serviceIdleCloseMs : 0);
   check(idleCloseMs >= 0, 'idleCloseMs must be >= 0 (0 disables)');
@@ -123,7 +139,7 @@ export function resolveOptions(options: QwenSimulatorOptions): ResolvedOptions {
     port,
     host: options.host ?? '127.0.0.1',
     apiKey: options.apiKey,
-    script: { ...SUPPORT_LINE_SCRIPT, ...options.script },
+    script,
     timing,
     sessionCapMs,
     sessionCapCloseCode,

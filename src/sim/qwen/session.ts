@@ -51,8 +51,6 @@ function frameBytes(data: WebSocket.RawData): Buffer {
   return Buffer.from(data);
 }
 
-type ErrorDetail = ProtocolError;
-
 export class SimulatedQwenSession {
   readonly record: SessionRecord;
   private readonly traits: FamilyTraits;
@@ -131,7 +129,7 @@ export class SimulatedQwenSession {
     );
   }
 
-  private sendError(error: ErrorDetail): void {
+  private sendError(error: ProtocolError): void {
     this.send({ type: 'error', error: wireError(error, this.rules.fidelity) });
   }
 
@@ -171,7 +169,7 @@ export class SimulatedQwenSession {
   }
 
   /** Returns the error to send back, if the event is refused. */
-  private handle(event: ClientEvent): ErrorDetail | undefined {
+  private handle(event: ClientEvent): ProtocolError | undefined {
     switch (event.type) {
       case 'session.update':
         return this.onSessionUpdate(event.session);
@@ -200,7 +198,7 @@ export class SimulatedQwenSession {
   }
 
   /** A user text message (S-2): taken by families that accept it in live mode, refused elsewhere. */
-  private onUserText(item: UserTextItem): ErrorDetail | undefined {
+  private onUserText(item: UserTextItem): ProtocolError | undefined {
     if (!this.live) return protocolErrors.itemTypeNotSupported('message');
     if (!this.rules.userTextItems) return protocolErrors.itemNotSupportedByModel(this.deps.model);
     if (item.problem !== undefined) return protocolErrors.invalidUserItem(item.problem);
@@ -222,7 +220,7 @@ export class SimulatedQwenSession {
     return undefined;
   }
 
-  private onSessionUpdate(update: unknown): ErrorDetail | undefined {
+  private onSessionUpdate(update: unknown): ProtocolError | undefined {
     const result = applySessionUpdate(this.config, update, this.traits, this.rules, this.deps.model);
     if (!result.ok) return result.error;
     const vadChanged = JSON.stringify(result.config.turn_detection) !== JSON.stringify(this.config.turn_detection);
@@ -287,7 +285,7 @@ export class SimulatedQwenSession {
     else this.startAutoResponse();
   }
 
-  private onCommit(): ErrorDetail | undefined {
+  private onCommit(): ProtocolError | undefined {
     if (this.buffer.isEmpty) return protocolErrors.commitEmpty();
     // A manual commit in the middle of detected speech ends that speech: it is the same item.
     const itemId = this.speech?.itemId ?? newId('item');
@@ -329,7 +327,7 @@ export class SimulatedQwenSession {
     else this.send(completed);
   }
 
-  private onResponseCreate(instructions: string | undefined): ErrorDetail | undefined {
+  private onResponseCreate(instructions: string | undefined): ProtocolError | undefined {
     if (this.active) return protocolErrors.responseAlreadyActive(this.active.id);
     const greetingFault = this.greetingFaultPending ? this.deps.faults.greeting : undefined;
     this.greetingFaultPending = false;
@@ -349,7 +347,7 @@ export class SimulatedQwenSession {
     return undefined;
   }
 
-  private onToolOutput(callId: string, output: string, clientItemId: string | undefined): ErrorDetail | undefined {
+  private onToolOutput(callId: string, output: string, clientItemId: string | undefined): ProtocolError | undefined {
     const toolName = this.dialogue.acceptToolOutput(callId);
     // Also the answer to an output for a call whose response is not done yet (live finding #2).
     if (toolName === undefined) return protocolErrors.unknownCallId(callId);

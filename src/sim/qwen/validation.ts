@@ -6,7 +6,7 @@
  */
 import type { ModelRules } from './fidelity.js';
 import type { FamilyTraits } from './model-family.js';
-import { protocolErrors, type ProtocolError as ErrorDetail } from './protocol-error.js';
+import { protocolErrors, type ProtocolError } from './protocol-error.js';
 import {
   DEFAULT_TURN_DETECTION,
   type InputAudioFormat,
@@ -17,15 +17,15 @@ import {
   type TurnDetectionConfig,
 } from './session-config.js';
 
-export type UpdateResult = { ok: true; config: SessionConfig } | { ok: false; error: ErrorDetail };
+export type UpdateResult = { ok: true; config: SessionConfig } | { ok: false; error: ProtocolError };
 
 class InvalidUpdate extends Error {
-  constructor(readonly detail: ErrorDetail) {
+  constructor(readonly detail: ProtocolError) {
     super(detail.message);
   }
 }
 
-function fail(detail: ErrorDetail): never {
+function fail(detail: ProtocolError): never {
   throw new InvalidUpdate(detail);
 }
 

@@ -121,3 +121,15 @@ describe('split response (S-10)', () => {
     expect(sim!.sessions[0]!.received.filter((r) => r.type === 'response.create')).toHaveLength(1);
   });
 });
+
+describe('live-mode options', () => {
+  it('refuse values that would silently do nothing', async () => {
+    await expect(startQwenSimulator({ fidelity: 'exact' as never })).rejects.toThrow(/fidelity/);
+    await expect(startQwenSimulator({ idleCloseMs: -1 })).rejects.toThrow(/idleCloseMs/);
+    await expect(startQwenSimulator({ retainedSessions: 0 })).rejects.toThrow(/retainedSessions/);
+    await expect(startQwenSimulator({ faults: { session: { greeting: 'slow' as never } } })).rejects.toThrow(/greeting/);
+    const emptyCalls = { turns: [{ callerTranscript: 'x', reply: { toolCall: [], afterTool: { text: 'y' } } }] };
+    await expect(startQwenSimulator({ script: emptyCalls })).rejects.toThrow(/toolCall list/);
+    await expect(startQwenSimulator({ timing: { toolCallDoneDelayMs: -5 } })).rejects.toThrow(/toolCallDoneDelayMs/);
+  });
+});
