@@ -78,10 +78,7 @@ export interface DemoOptions {
 
 export async function runDemoCall(opts: DemoOptions = {}): Promise<DemoResult> {
   const apiKey = randomBytes(16).toString('hex');
-  // TODO(live): the client sends the end_call output before the tool-call response's response.done,
-  // which the live-like mode refuses ("Unknown function call id", finding #2), so the goodbye would
-  // never come. Drop `fidelity` (live is the default) once outputs wait for response.done.
-  const sim = await startQwenSimulator({ apiKey, script: DEMO_SCRIPT, fidelity: 'documented' });
+  const sim = await startQwenSimulator({ apiKey, script: DEMO_SCRIPT });
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: opts.logLevel ?? 'warn', QWEN_URL: sim.url });
   config.secrets = { dashscopeApiKey: apiKey, mediaToken: randomBytes(16).toString('hex') };
   // The demo writes its own record to out/; nothing of it belongs in the records database.

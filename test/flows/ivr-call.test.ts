@@ -43,10 +43,6 @@ async function ivrBridge(): Promise<Bridge> {
       config.agentsPath = dir;
     },
     sim: {
-      // TODO(live): the client sends the transfer_call output as soon as the arguments are done, before
-      // the tool-call response's response.done; live mode refuses that ("Unknown function call id",
-      // finding #2), so the hand-off line never comes. Switch to live once outputs wait for response.done.
-      fidelity: 'documented',
       script: {
         turns: [
           {
