@@ -56,7 +56,7 @@ export interface QwenSessionStats {
 
 /** What the probe (and tests) may watch: every frame in, as parsed, and every event out. */
 export interface QwenFrameObserver {
-  received(frame: ParsedServerFrame, atMs: number): void;
+  received(frame: ParsedServerFrame, text: string, atMs: number): void;
   sent(event: QwenClientEvent, atMs: number): void;
 }
 
@@ -371,7 +371,7 @@ export class QwenRealtimeSession implements AiSession {
         ? Buffer.concat(data).toString('utf8')
         : Buffer.from(data).toString('utf8');
     const frame = parseServerFrame(text);
-    this.settings.observer?.received(frame, this.settings.nowMs());
+    this.settings.observer?.received(frame, text, this.settings.nowMs());
     switch (frame.kind) {
       case 'malformed':
         // One bad frame does not desynchronise the others (each is a whole JSON document), and
