@@ -20,6 +20,7 @@ import { buildHttpServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
+import { ModelCheck } from './model-check.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
@@ -40,6 +41,11 @@ export interface App {
   readonly sip: SipFrontEnd | undefined;
   /** Resolves with the bound HTTP address. */
   start(): Promise<{ host: string; port: number }>;
+  /**
+   * Opens one short model session per (region, model) the agents use; true when all connected.
+   * Until a check passes after a failure, /readyz is 503 and says why.
+   */
+  checkModel(): Promise<boolean>;
   /** Stop admitting calls, end live calls with `shutdown` after `graceMs`, close everything. */
   close(graceMs?: number): Promise<void>;
   onCallEnded(listener: (record: CallRecord) => void): void;
@@ -120,11 +126,13 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       onRefused: (status) => metrics.sipRefused(status),
     });
   };
+  const modelCheck = new ModelCheck(connectAi, () => agents.agents.map((a) => a.profile), config.qwen.region, logger.child({ component: 'model-check' }));
   const http = buildHttpServer({
     calls,
     metrics: metrics.registry,
     readinessChecks: [
       () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
+      () => modelCheck.readiness(),
     ],
   });
   const adminToken = config.secrets.adminToken;
@@ -159,7 +167,9 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
       return { host: address.address, port: address.port };
     },
+    checkModel: () => modelCheck.run(),
     async close(graceMs = 0) {
+      modelCheck.close();
       calls.drain();
       if (calls.size > 0 && graceMs > 0) {
         logger.info({ activeCalls: calls.size, graceMs }, 'draining');

@@ -53,6 +53,8 @@ async function main(): Promise<void> {
 
   const app = buildApp(config, logger);
   await app.start();
+  // A wrong key or region shows up now, in the log and on /readyz, not on the first caller.
+  if (config.qwen.startupCheck) void app.checkModel();
 
   let stopping = false;
   const stop = (signal: string): void => {
