@@ -78,6 +78,9 @@ export interface QwenSessionSettings {
 /** What the model is told, as a user turn, when it is to greet (families that take text items). */
 export const GREETING_CUE = '[The phone call has just been connected. The caller has not said anything yet.]';
 
+/** A caller transcript this late after its turn ended is given up on. */
+const TRANSCRIPT_OVERDUE_MS = 10_000;
+
 /** How long the greeting waits for conversation.item.created of its text cue before asking anyway. */
 const GREETING_CUE_ACK_MS = 500;
 
@@ -122,6 +125,9 @@ export class QwenRealtimeSession implements AiSession {
   private audioDeltasOfResponse = 0;
   private anyResponseDone = false;
   private configRejected = false;
+  /** Caller turns whose final transcript has not arrived (what `finish` waits for). */
+  private readonly awaitingTranscripts = new Map<string, number>();
+  private finishing: { resolve: () => void; timer: NodeJS.Timeout } | undefined;
   /** The greeting's text cue is out; its response.create waits for the item's confirmation. */
   private greetingCue: { instructions: string; timer: NodeJS.Timeout } | undefined;
   private openedAtMs: number | undefined;
@@ -162,7 +168,7 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   appendAudio(pcm: Int16Array): void {
-    if (this.connection !== 'open') {
+    if (this.connection !== 'open' || this.finishing !== undefined) {
       this.counters.droppedInputSamples += pcm.length;
       return;
     }
@@ -199,7 +205,7 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   createResponse(instructions?: string): void {
-    if (this.connection !== 'open') {
+    if (this.connection !== 'open' || this.finishing !== undefined) {
       this.log.debug({ state: this.connection }, 'response request dropped: session not open');
       return;
     }
@@ -236,7 +242,42 @@ export class QwenRealtimeSession implements AiSession {
     }
   }
 
+  finish(maxWaitMs: number): Promise<void> | undefined {
+    // A transcript that has not come in this long is not coming: no reason to hold the socket for it.
+    for (const [itemId, sinceMs] of this.awaitingTranscripts) {
+      if (this.settings.nowMs() - sinceMs > TRANSCRIPT_OVERDUE_MS) this.awaitingTranscripts.delete(itemId);
+    }
+    if (this.connection !== 'open' || this.awaitingTranscripts.size === 0 || maxWaitMs <= 0) {
+      this.close();
+      return undefined;
+    }
+    if (this.finishing !== undefined) return undefined;
+    // Nothing more goes out; billing runs while the socket is open, so the wait is short.
+    this.stopTimers();
+    this.counters.droppedInputSamples += this.batcher.discard();
+    this.log.debug({ items: this.awaitingTranscripts.size, maxWaitMs }, 'waiting for the last caller transcripts');
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endFinish('gave up waiting'), maxWaitMs);
+      timer.unref();
+      this.finishing = { resolve, timer };
+    });
+  }
+
+  private endFinish(how: string): void {
+    const finishing = this.finishing;
+    if (finishing === undefined) return;
+    this.finishing = undefined;
+    clearTimeout(finishing.timer);
+    this.log.debug({ how, missing: this.awaitingTranscripts.size }, 'caller transcripts settled');
+    this.close();
+    finishing.resolve();
+  }
+
   close(): void {
+    if (this.finishing !== undefined) {
+      this.endFinish('closed');
+      return;
+    }
     if (this.connection === 'connecting') {
       this.failConnect(new AiConnectError('handshake', 'session closed before it was ready'));
       return;
@@ -337,6 +378,11 @@ export class QwenRealtimeSession implements AiSession {
         return;
       case 'open':
         break;
+    }
+    if (this.finishing !== undefined) {
+      this.connection = 'closed';
+      this.endFinish('the service closed');
+      return;
     }
     this.connection = 'closed';
     this.stopTimers();
@@ -454,14 +500,21 @@ export class QwenRealtimeSession implements AiSession {
         if (this.greetingCue !== undefined && event.itemType === 'message') this.sendGreetingRequest('cue confirmed');
         this.deliverMapped(event);
         return;
+      case 'input_audio_buffer.speech_stopped':
+      case 'input_audio_buffer.committed':
+        if (this.settings.profile.transcribeCaller && event.itemId !== '') this.awaitingTranscripts.set(event.itemId, this.settings.nowMs());
+        this.deliverMapped(event);
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+      case 'conversation.item.input_audio_transcription.failed':
+        this.awaitingTranscripts.delete(event.itemId);
+        this.deliverMapped(event);
+        if (this.finishing !== undefined && this.awaitingTranscripts.size === 0) this.endFinish('all transcripts in');
+        return;
       case 'session.created':
       case 'session.updated':
       case 'input_audio_buffer.speech_started':
-      case 'input_audio_buffer.speech_stopped':
-      case 'input_audio_buffer.committed':
       case 'conversation.item.input_audio_transcription.delta':
-      case 'conversation.item.input_audio_transcription.completed':
-      case 'conversation.item.input_audio_transcription.failed':
       case 'response.audio.done':
         this.deliverMapped(event);
         return;

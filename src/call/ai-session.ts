@@ -31,6 +31,12 @@ export interface AiSession {
   sendToolResult(toolCallId: string, output: string): void;
   /** Close the socket (idempotent). No `closed` event follows a close we asked for. */
   close(): void;
+  /**
+   * The call is over: send nothing more, but wait up to `maxWaitMs` for caller transcripts still
+   * due (the service often sends the last one after the hang-up), then close. Returns undefined
+   * when there was nothing to wait for and the session is closed already.
+   */
+  finish(maxWaitMs: number): Promise<void> | undefined;
 }
 
 export interface AiUsage {

@@ -76,6 +76,9 @@ export interface CallDeps {
 
 export type CallState = 'starting' | 'active' | 'ending' | 'ended';
 
+/** How long an ended call waits for the caller's last transcript before its record is written. */
+export const TRANSCRIPT_GRACE_MS = 1_500;
+
 const GREETING_TAG = 'greeting';
 
 export class Call {
@@ -263,8 +266,13 @@ export class Call {
   }
 
   #onAi(event: AiEvent, generation: number): void {
-    if (this.#state === 'ending' || this.#state === 'ended' || generation !== this.#aiGeneration) return;
+    if (generation !== this.#aiGeneration || this.#state === 'ended') return;
     const atMs = this.elapsedMs();
+    if (this.#state === 'ending') {
+      // Only the caller's last words may still arrive for the record.
+      if (event.type === 'caller_transcript') this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
+      return;
+    }
     switch (event.type) {
       case 'ready':
         return;
@@ -528,12 +536,15 @@ export class Call {
   #teardown(reason: EndReason, detail?: string): Promise<void> {
     this.#state = 'ending';
     const endedBy = this.elapsedMs();
+    let settling: Promise<void> | undefined;
     // Reverse order of acquisition; each step guarded so one failure cannot skip the rest.
     const steps: Array<[string, () => void]> = [
       ['limits', () => this.#limits.stop()],
       ['abort', () => this.#abort.abort()],
       ['playout', () => this.#playout.close()],
-      ['ai', () => this.#ai?.close()],
+      ['ai', () => {
+        settling = this.#ai?.finish(TRANSCRIPT_GRACE_MS);
+      }],
       ['leg', () => this.#deps.leg.close(reason)],
       ['recording', () => this.#deps.audioTap?.close()],
       ['resamplers', () => {
@@ -548,18 +559,25 @@ export class Call {
         this.#log.error({ what, err }, 'teardown step failed');
       }
     }
-    this.#state = 'ended';
-    const record = this.#ledger.record({
-      callId: this.id,
-      identity: this.identity,
-      agentId: this.profile.id,
-      startedAt: this.startedAt,
-      durationMs: endedBy,
-      endReason: reason,
-      ...(detail !== undefined ? { endDetail: detail } : {}),
-    });
-    this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
-    this.#deps.onEnded(record);
-    return Promise.resolve();
+    const writeRecord = (): void => {
+      this.#state = 'ended';
+      const record = this.#ledger.record({
+        callId: this.id,
+        identity: this.identity,
+        agentId: this.profile.id,
+        startedAt: this.startedAt,
+        durationMs: endedBy,
+        endReason: reason,
+        ...(detail !== undefined ? { endDetail: detail } : {}),
+      });
+      this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
+      this.#deps.onEnded(record);
+    };
+    if (settling === undefined) {
+      writeRecord();
+      return Promise.resolve();
+    }
+    // The caller is gone already; only the record waits for the last transcript.
+    return settling.catch(() => undefined).then(writeRecord);
   }
 }

@@ -668,3 +668,46 @@ describe('QwenRealtimeSession: how it ends', () => {
     expect(events.events.map((event) => event.type)).toEqual(['ready']);
   });
 });
+
+describe('QwenRealtimeSession: finishing after the call', () => {
+  it('closes at once when no caller transcript is due', async () => {
+    const open = await openSession(server);
+    expect(open.session.finish(1_500)).toBeUndefined();
+    expect(open.session.state).toBe('closing');
+  });
+
+  it('waits for the caller transcript still due after a hang-up, delivers it, then closes', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    const stopped = events.next('speech_stopped');
+    conn.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_9', audio_end_ms: 1200 });
+    await stopped;
+    const finished = session.finish(1_500);
+    expect(finished).toBeInstanceOf(Promise);
+    session.appendAudio(ramp(1600)); // nothing more goes out
+    session.createResponse('ignored');
+    const transcript = events.next('caller_transcript', (e) => e.final);
+    conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_9', transcript: 'Thanks, bye.' });
+    expect(await transcript).toMatchObject({ text: 'Thanks, bye.' });
+    await finished;
+    expect((await conn.closed).code).toBe(1000);
+    expect(conn.ofType('response.create')).toEqual([]);
+    expect(conn.ofType('input_audio_buffer.append')).toEqual([]);
+  });
+
+  it('gives up after the grace period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const open = await openSession(server);
+      const stopped = open.events.next('speech_stopped');
+      open.conn.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_9', audio_end_ms: 1200 });
+      await stopped;
+      const finished = open.session.finish(1_500);
+      await vi.advanceTimersByTimeAsync(1_500);
+      await finished;
+      expect(open.session.state).toBe('closing');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

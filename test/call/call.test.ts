@@ -304,4 +304,18 @@ describe('a call', () => {
     await call.close('caller_hangup');
     expect(records[0]!.turns.filter((t) => t.role === 'caller')).toMatchObject([{ itemId: 'item_1', text: 'I want to check my order' }]);
   });
+
+  it('writes the record after the caller\'s last transcript, which the service sends after the hang-up', async () => {
+    const { call, ai, records } = buildCall();
+    await call.start();
+    ai.last.pendingTranscript = { resolve: () => undefined };
+    const closing = call.close('caller_hangup');
+    expect(records).toEqual([]);
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_last', text: 'Thanks, bye.', final: true });
+    ai.last.emit({ type: 'speech_started', itemId: 'x', audioStartMs: 0 }); // nothing else counts any more
+    ai.last.pendingTranscript.resolve();
+    await closing;
+    expect(records[0]!.turns.at(-1)).toMatchObject({ role: 'caller', text: 'Thanks, bye.' });
+    expect(records[0]!.endReason).toBe('caller_hangup');
+  });
 });

@@ -53,6 +53,13 @@ export class FakeAiSession implements AiSession {
     this.closed = true;
     this.sent.push({ type: 'close' });
   }
+  /** Set to hold the record back until `settle()`, as a late caller transcript would. */
+  pendingTranscript: { resolve: () => void } | undefined;
+  finish(): Promise<void> | undefined {
+    this.close();
+    if (this.pendingTranscript === undefined) return undefined;
+    return new Promise((resolve) => (this.pendingTranscript = { resolve }));
+  }
 
   /** Stream `ms` of 24 kHz audio as one response, the way the service does. */
   speak(responseId: string, ms: number, opts: { done?: boolean; deltaMs?: number } = {}): void {
