@@ -84,6 +84,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     drainTimeoutMs: config.calls.drainTimeoutMs,
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
+    realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const records = setupRecords(config, logger);
   const calls = new CallRegistry({

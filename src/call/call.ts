@@ -20,6 +20,7 @@ import { CallLimits, type LimitName } from './limits.js';
 import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
 import { Playout } from './playout.js';
+import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
 import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
 
 export const FRAME_MS = 20;
@@ -39,6 +40,8 @@ export interface CallSettings {
   sessionCapMs: number;
   /** The call always ends at least this long before the session cap. */
   sessionCapMarginMs: number;
+  /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
+  realtimeBudget?: RealtimeBudgetSettings;
 }
 
 /**
@@ -92,6 +95,8 @@ export class Call {
   readonly #playout: Playout;
   readonly #framer: Framer;
   readonly #ledger = new CallLedger();
+  /** Caller audio beyond real time stops here, before the DSP, the model and the recorder. */
+  readonly #uplinkBudget: RealtimeBudget;
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
@@ -122,6 +127,7 @@ export class Call {
     this.#t0 = this.#now();
     this.#limits = new CallLimits((name) => this.#onLimit(name));
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
+    this.#uplinkBudget = new RealtimeBudget(deps.leg.sampleRateHz, deps.settings.realtimeBudget ?? DEFAULT_REALTIME_BUDGET, this.#now);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
       leadMs: deps.settings.playoutLeadMs,
@@ -205,16 +211,23 @@ export class Call {
   onMedia = (event: MediaEvent): void => {
     if (this.#state === 'ending' || this.#state === 'ended') return;
     switch (event.type) {
-      case 'audio':
+      case 'audio': {
         this.#ledger.stats.uplinkFrames += 1;
         this.#limits.refresh('media_timeout');
-        this.#deps.audioTap?.callerAudio(event.pcm, this.elapsedMs());
+        const pcm = this.#uplinkBudget.take(event.pcm);
+        if (this.#uplinkBudget.overrun) {
+          void this.close('media_overrun', `caller audio kept arriving at least twice real time; ${Math.round(this.#uplinkBudget.droppedMs)} ms dropped`);
+          return;
+        }
+        if (pcm === undefined) return;
+        this.#deps.audioTap?.callerAudio(pcm, this.elapsedMs());
         if (this.#ai === undefined || this.#up === undefined) {
           this.#ledger.stats.uplinkFramesDropped += 1;
           return;
         }
-        this.#ai.appendAudio(this.#up.process(event.pcm));
+        this.#ai.appendAudio(this.#up.process(pcm));
         return;
+      }
       case 'dtmf':
         this.#onDigit(event.digit);
         return;
@@ -524,6 +537,7 @@ export class Call {
       }
     }
     this.#state = 'ended';
+    this.#ledger.stats.uplinkOverBudgetMs = Math.round(this.#uplinkBudget.droppedMs);
     const record = this.#ledger.record({
       callId: this.id,
       identity: this.identity,

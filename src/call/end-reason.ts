@@ -13,6 +13,7 @@ export const END_REASONS = [
   'ai_disconnected', // the model's WebSocket closed or failed mid-call
   'ai_session_cap', // the model closed the session at its own limit before we hung up
   'protocol_error', // malformed or unauthenticated media from the far end
+  'media_overrun', // the caller's stream kept sending audio faster than real time (realtime-budget.ts)
   'admin_hangup', // an operator hung the call up through the admin API
   'shutdown', // the process is shutting down and drained this call
 ] as const;

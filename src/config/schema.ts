@@ -37,6 +37,8 @@ export const configSchema = z
         drainTimeoutMs: ms,
         sessionCapMarginMs: ms,
         resampler: z.enum(['fir', 'libsamplerate']),
+        audioBurstMs: z.number().int().min(100).max(10_000),
+        audioOverrunCloseMs: z.number().int().min(1_000),
       })
       .strict(),
     sip: z
