@@ -53,7 +53,8 @@ export class RealtimeBudget {
     return this.#droppedMs;
   }
 
-  /** True once the stream has kept sending at least twice real time for `overrunCloseMs`. */
+  /** True once the stream has sent at least twice real time in each second of the last
+   *  `overrunCloseMs` (judged on the first frame after that). */
   get overrun(): boolean {
     return this.#overrun;
   }
@@ -92,12 +93,11 @@ export class RealtimeBudget {
     this.#overWindows = wasOver && sinceWindow < 2 * WINDOW_MS ? this.#overWindows + 1 : 0;
     this.#windowDroppedMs = 0;
     this.#windowStartMs = now - (sinceWindow % WINDOW_MS);
+    if (this.#overWindows >= this.#overrunWindows) this.#overrun = true;
   }
 
   #drop(ms: number): void {
     this.#droppedMs += ms;
     this.#windowDroppedMs += ms;
-    const current = this.#windowDroppedMs >= WINDOW_MS ? 1 : 0;
-    if (this.#overWindows + current >= this.#overrunWindows) this.#overrun = true;
   }
 }
