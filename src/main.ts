@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
+import { loggableUrl } from './loggable-url.js';
 import { startQwenSimulator } from './sim/qwen/server.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     config.secrets.dashscopeApiKey = simKey;
     // Every agent's region is answered by the simulator, whatever keys the environment holds.
     config.secrets.dashscopeRegionKeys = { singapore: simKey, beijing: simKey };
-    logger.warn({ url: sim.url }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
+    logger.warn({ url: loggableUrl(sim.url) }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
     if (!config.secrets.mediaToken) {
       config.secrets.mediaToken = randomBytes(16).toString('hex');
       // Printed once to the console (not the log) so a person can point a fork at the bridge.

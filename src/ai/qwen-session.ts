@@ -7,6 +7,7 @@ import type WebSocket from 'ws';
 import type { AgentProfile } from '../agent/profile.js';
 import { AiConnectError, type AiEvent } from '../call/ai-session.js';
 import { QwenRealtimeSession } from './qwen-realtime-session.js';
+import { loggableUrl } from '../loggable-url.js';
 
 export interface QwenConnectorOptions {
   /** Region endpoint, e.g. wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime; the key must belong to its region. */
@@ -71,7 +72,7 @@ export function createQwenConnector(opts: QwenConnectorOptions): QwenConnector {
     const headers: Record<string, string> = { Authorization: `Bearer ${opts.apiKey}` };
     if (opts.workspaceId !== undefined) headers['X-DashScope-WorkSpace'] = opts.workspaceId;
 
-    log.info({ url: url.toString(), model }, 'qwen connecting');
+    log.info({ url: loggableUrl(url), model }, 'qwen connecting');
     let socket: WebSocket;
     try {
       socket = opts.createSocket(url.toString(), headers);

@@ -65,11 +65,3 @@ function sameSecret(presented: string, secret: string): boolean {
   const b = createHash('sha256').update(secret).digest();
   return timingSafeEqual(a, b);
 }
-
-/** The request URL as it may be logged: path and query, with the token's value hidden. */
-export function redactedUrl(url: URL): string {
-  if (!url.searchParams.has(TOKEN_PARAM)) return `${url.pathname}${url.search}`;
-  const copy = new URL(url.href);
-  copy.searchParams.set(TOKEN_PARAM, 'REDACTED');
-  return `${copy.pathname}${copy.search}`;
-}

@@ -18,7 +18,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { MediaAdmission } from '../call/media-leg.js';
 import { createAudioForkStream } from './audio-fork-stream.js';
 import { CloseCode } from './close-codes.js';
-import { authenticateUpgrade, redactedUrl } from './fork-auth.js';
+import { loggableUrl } from '../loggable-url.js';
+import { authenticateUpgrade } from './fork-auth.js';
 import { emptyCounts, type ForkCounts, type RejectReason } from './fork-counts.js';
 import { ForkLeg } from './fork-leg.js';
 import type { InboundFrame } from './protocols/violation.js';
@@ -99,14 +100,14 @@ export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServ
     if (url === undefined || route === undefined) {
       reject('unknown_path');
       // Debug: scanners probe paths all day; the counter is what an operator watches.
-      log.debug({ path: url?.pathname }, 'upgrade for unknown path');
+      log.debug({ path: url === undefined ? undefined : loggableUrl(url, { pathOnly: true }) }, 'upgrade for unknown path');
       return refuseUpgrade(socket, 404, 'Not Found');
     }
     const auth = authenticateUpgrade(req, url, route.acceptTwilioSignature, deps);
     if (!auth.ok) {
       reject('unauthorized');
       log.warn(
-        { url: redactedUrl(url), reason: auth.reason, remoteAddress: req.socket.remoteAddress },
+        { url: loggableUrl(url, { pathOnly: true }), reason: auth.reason, remoteAddress: req.socket.remoteAddress },
         'media upgrade refused',
       );
       return refuseUpgrade(socket, 401, 'Unauthorized');
