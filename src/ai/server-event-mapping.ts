@@ -59,7 +59,8 @@ export function toAiEvent(event: QwenServerEvent, log: Logger): AiEvent | undefi
       return { type: 'assistant_transcript_done', responseId: event.responseId, itemId: event.itemId, text: event.transcript };
     case 'response.function_call_arguments.done':
       log.info({ toolCallId: event.callId, name: event.name }, 'model called a tool');
-      log.debug({ toolCallId: event.callId, arguments: event.arguments }, 'tool call arguments');
+      // Length only: arguments may hold what the caller typed; the call logs them masked.
+      log.debug({ toolCallId: event.callId, argumentsChars: event.arguments.length }, 'tool call arguments received');
       return {
         type: 'tool_call',
         responseId: event.responseId,

@@ -21,6 +21,7 @@ import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
 import { Playout } from './playout.js';
 import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
+import { maskedRecord, SensitiveValues } from './sensitive-values.js';
 import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
 
 export const FRAME_MS = 20;
@@ -97,6 +98,8 @@ export class Call {
   readonly #ledger = new CallLedger();
   /** Caller audio beyond real time stops here, before the DSP, the model and the recorder. */
   readonly #uplinkBudget: RealtimeBudget;
+  /** Masks what the caller typed and what the agent marks sensitive in records and logs. */
+  readonly #sensitive: SensitiveValues;
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
@@ -127,6 +130,7 @@ export class Call {
     this.#t0 = this.#now();
     this.#limits = new CallLimits((name) => this.#onLimit(name));
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
+    this.#sensitive = deps.tools.sensitive ?? new SensitiveValues();
     this.#uplinkBudget = new RealtimeBudget(deps.leg.sampleRateHz, deps.settings.realtimeBudget ?? DEFAULT_REALTIME_BUDGET, this.#now);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
@@ -292,7 +296,7 @@ export class Call {
         return;
       case 'caller_transcript':
         this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
-        if (event.final) this.#log.debug({ text: event.text }, 'caller said');
+        if (event.final) this.#log.debug({ text: this.#sensitive.maskText(event.text) }, 'caller said');
         return;
       case 'tool_call':
         void this.#runTool(event.toolCallId, event.name, event.arguments, atMs);
@@ -437,7 +441,15 @@ export class Call {
     let recordOutput: string | undefined;
     let then: AfterSpeaking = { action: 'none' };
     try {
-      args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      try {
+        args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      } catch {
+        // JSON.parse's message quotes the text, which may hold what the caller typed.
+        throw new Error(`${name}: the arguments are not valid JSON (${rawArgs.trim().length} characters)`);
+      }
+      // Before the tool runs: its sensitive values must be masked in anything logged meanwhile.
+      this.#sensitive.addArguments(name, args);
+      this.#log.debug({ tool: name, arguments: this.#sensitive.maskArguments(name, rawArgs) }, 'tool call arguments');
       const outcome = await this.#deps.tools.run(name, args, { callId: this.id, signal: this.#abort.signal });
       output = outcome.output;
       recordOutput = outcome.recordOutput;
@@ -445,7 +457,7 @@ export class Call {
     } catch (err) {
       // The model gets a short error it can apologise for; the call carries on.
       output = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      this.#log.warn({ tool: name, detail: output }, 'tool failed');
+      this.#log.warn({ tool: name, detail: this.#sensitive.maskText(output) }, 'tool failed');
     }
     if (this.#state !== 'active') return;
     const durationMs = Math.round(this.#now() - started);
@@ -538,7 +550,7 @@ export class Call {
     }
     this.#state = 'ended';
     this.#ledger.stats.uplinkOverBudgetMs = Math.round(this.#uplinkBudget.droppedMs);
-    const record = this.#ledger.record({
+    const record = maskedRecord(this.#ledger.record({
       callId: this.id,
       identity: this.identity,
       agentId: this.profile.id,
@@ -546,8 +558,8 @@ export class Call {
       durationMs: endedBy,
       endReason: reason,
       ...(detail !== undefined ? { endDetail: detail } : {}),
-    });
-    this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
+    }), this.#sensitive);
+    this.#log.info({ reason, detail: record.endDetail, durationMs: record.durationMs }, 'call ended');
     this.#deps.onEnded(record);
     return Promise.resolve();
   }

@@ -1,5 +1,5 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
 import { Call, type CallAudioTap, type CallSettings } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
@@ -57,6 +57,8 @@ export function buildCall(
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
     ai?: FakeAiConnector;
     audioTap?: CallAudioTap;
+    /** Default: silent. */
+    logger?: Logger;
   } = {},
 ): Harness {
   const leg = opts.leg ?? new FakeLeg();
@@ -75,7 +77,7 @@ export function buildCall(
       ...(opts.transferWithoutLeg ? { transferWithoutLeg: opts.transferWithoutLeg } : {}),
     },
     settings: { ...TEST_SETTINGS, ...opts.settings },
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
     ...(opts.audioTap ? { audioTap: opts.audioTap } : {}),
     now: () => Date.now(),
