@@ -139,7 +139,9 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
     startTimeoutMs: config.media.startTimeoutMs,
     maxFrameBytes: config.media.maxFrameBytes,
+    authFailureLimits: { burst: config.media.authFailureBurst, perMinute: config.media.authFailuresPerMinute },
   });
+  metrics.forkEndpoint(() => fork.counts());
 
   return {
     calls,

@@ -14,6 +14,8 @@ export const configSchema = z
         startTimeoutMs: ms,
         maxFrameBytes: z.number().int().min(1024),
         publicBaseUrl: z.string().url().nullable(),
+        authFailureBurst: z.number().int().nonnegative(),
+        authFailuresPerMinute: z.number().positive(),
       })
       .strict(),
     qwen: z
