@@ -44,7 +44,7 @@ async function measured<T>(run: () => Promise<T>): Promise<{ result: T; cpuPct: 
 
 const driver = await ChildRpc.spawn<FloodCalls, FloodReady>({ path: DRIVER_PATH, label: 'flood driver', maxLifetimeMs: 120_000 });
 const attacker = await ChildRpc.spawn<FloodCalls, FloodReady>({ path: DRIVER_PATH, label: 'attacker', maxLifetimeMs: 120_000 });
-const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', RECORDS_DB_PATH: ':memory:', QWEN_URL: driver.ready.simUrl });
+const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', RECORDS_DB_PATH: ':memory:', QWEN_URL: driver.ready.simUrl });
 config.media.startTimeoutMs = START_TIMEOUT_MS;
 config.calls.maxConcurrent = HEALTHY_CALLS + 10;
 const mediaToken = randomBytes(16).toString('hex');

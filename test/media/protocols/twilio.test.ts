@@ -83,6 +83,19 @@ describe('twilio codec: inbound', () => {
       }),
       'unsupported_format',
     ],
+    ...(
+      [
+        ['mediaFormat as a string', 'audio/x-mulaw'],
+        ['sampleRate as text', { encoding: 'audio/x-mulaw', sampleRate: 'eight thousand', channels: 1 }],
+        ['sampleRate as an object', { encoding: 'audio/x-mulaw', sampleRate: { hz: 8000 }, channels: 1 }],
+        ['encoding as a number', { encoding: 7, sampleRate: 8000, channels: 1 }],
+        ['channels as a list', { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: [1] }],
+      ] as const
+    ).map(([name, mediaFormat]) => [
+      `a wrongly typed ${name}`,
+      text({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', mediaFormat } }),
+      'bad_message',
+    ] as const),
   ])('refuses %s', (_name, frame, kind) => {
     const result = decodeTwilioFrame(frame);
     expect(result.ok).toBe(false);
