@@ -143,6 +143,8 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
   });
   metrics.forkEndpoint(() => fork.counts());
 
+  let closing: Promise<void> | undefined;
+  let endGrace: () => void = () => undefined;
   return {
     calls,
     agents,
@@ -158,17 +160,34 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
       return { host: address.address, port: address.port };
     },
-    async close(graceMs = 0) {
-      calls.drain();
-      if (calls.size > 0 && graceMs > 0) {
-        logger.info({ activeCalls: calls.size, graceMs }, 'draining');
-        await Promise.race([calls.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    close(graceMs = 0) {
+      // A second close (a second SIGTERM) cuts the grace short; the rest still runs, so the calls
+      // it ends still get their records written.
+      if (closing !== undefined) {
+        endGrace();
+        return closing;
       }
-      await calls.hangupAll('shutdown');
-      sip?.close();
-      await fork.close();
-      await http.close();
-      await records.close();
+      closing = closeNow(graceMs);
+      return closing;
     },
   };
+
+  async function closeNow(graceMs: number): Promise<void> {
+    calls.drain();
+    if (calls.size > 0 && graceMs > 0) {
+      logger.info({ activeCalls: calls.size, graceMs }, 'draining');
+      await Promise.race([
+        calls.whenIdle(),
+        new Promise<void>((resolve) => {
+          setTimeout(resolve, graceMs).unref();
+          endGrace = resolve;
+        }),
+      ]);
+    }
+    await calls.hangupAll('shutdown');
+    sip?.close();
+    await fork.close();
+    await http.close();
+    await records.close();
+  }
 }

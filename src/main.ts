@@ -14,6 +14,8 @@ import { loggableUrl } from './loggable-url.js';
 import { startQwenSimulator } from './sim/qwen/server.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
+/** After a second signal: ending calls, writing records and the webhook queue's 5 s must fit. */
+const HURRIED_EXIT_MS = 10_000;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -55,13 +57,21 @@ async function main(): Promise<void> {
   const app = buildApp(config, logger);
   await app.start();
 
-  let stopping = false;
+  let signals = 0;
   const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+    signals += 1;
+    if (signals === 2) {
+      // Impatience ends the grace, not the bookkeeping: live calls are ended now and their
+      // records still written. A third signal (or a shutdown stuck for 10 s) exits regardless.
+      logger.warn({ signal }, 'second signal: ending calls now');
+      void app.close();
+      setTimeout(() => process.exit(1), HURRIED_EXIT_MS).unref();
+      return;
+    }
+    if (signals > 2) {
+      logger.warn({ signal }, 'third signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
     logger.info({ signal }, 'shutting down');
     void app
       .close(SHUTDOWN_GRACE_MS)
