@@ -58,7 +58,10 @@ describe('a stream flooding audio beside a healthy call', () => {
     expect(healthyRecord.endReason).toBe('caller_hangup');
     expect(healthyRecord.stats.uplinkOverBudgetMs).toBe(0);
     expect(healthyRecord.stats.uplinkFrames).toBe(healthy.framesSent);
-    expect(healthySession.appendedAudioMs).toBeGreaterThanOrEqual(sentByHealthyMs - 200);
+    // Everything after the model session was ready reached it (less one unsent append batch).
+    const afterReadyMs = (healthyRecord.stats.uplinkFrames - healthyRecord.stats.uplinkFramesDropped) * 20;
+    expect(afterReadyMs).toBeGreaterThan(sentByHealthyMs / 2);
+    expect(healthySession.appendedAudioMs).toBeGreaterThanOrEqual(afterReadyMs - 100);
 
     const gaps = healthy.maxGapMs(floodStartMs, floodEndMs);
     expect(gaps.frames).toBeGreaterThan(0);
