@@ -19,6 +19,7 @@ import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
 import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
+import { GreetingFlow } from './greeting.js';
 import { Playout } from './playout.js';
 import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
 import { maskedRecord, SensitiveValues } from './sensitive-values.js';
@@ -114,8 +115,11 @@ export class Call {
   /** Responses cut off by a barge-in: their late audio is dropped. */
   readonly #cutResponses = new Set<string>();
   #callerSpeaking = false;
-  /** The greeting was requested from the model and has not started yet. */
-  #greetingPending = false;
+  /** On hold: caller audio (music on hold) is not sent to the model. */
+  #held = false;
+  /** Which model session's events count; a replaced session's late events do not. */
+  #aiGeneration = 0;
+  readonly #greeting: GreetingFlow;
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
   readonly #afterSpeaking: AfterSpeakingRunner;
@@ -138,6 +142,13 @@ export class Call {
       now: this.#now,
       send: (frame) => this.#sendFrame(frame),
       onIdle: () => this.#onPlayoutIdle(),
+    });
+    this.#greeting = new GreetingFlow(deps.profile.greeting, deps.greetingAudio !== undefined, {
+      askModel: (instructions) => this.#ai?.greet(instructions),
+      playRecording: (transcript) => this.#playLocal(transcript),
+      listen: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
+      warn: (why, fellBackTo) =>
+        this.#log.warn({ why }, fellBackTo === 'recording' ? 'playing the recorded greeting instead' : 'no greeting was played'),
     });
     this.#afterSpeaking = new AfterSpeakingRunner({
       limits: this.#limits,
@@ -182,7 +193,8 @@ export class Call {
       const down = await this.#deps.createResampler(24_000, legHz);
       this.#up = up;
       this.#down = down;
-      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event), {
+      const generation = this.#aiGeneration;
+      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event, generation), {
         callId: this.id,
         signal: this.#abort.signal,
       });
@@ -208,7 +220,7 @@ export class Call {
     this.#state = 'active';
     this.#ledger.answered();
     this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
-    this.#greet();
+    this.#greeting.start(this.elapsedMs());
   }
 
   /** Sink for the media leg's events. */
@@ -225,6 +237,9 @@ export class Call {
         }
         if (pcm === undefined) return;
         this.#deps.audioTap?.callerAudio(pcm, this.elapsedMs());
+        // On hold the caller hears music and we hear it back: not something to answer. The model
+        // adapter keeps the idle session open with silence meanwhile.
+        if (this.#held) return;
         if (this.#ai === undefined || this.#up === undefined) {
           this.#ledger.stats.uplinkFramesDropped += 1;
           return;
@@ -239,6 +254,7 @@ export class Call {
         return;
       case 'hold':
         this.#log.info({ held: event.held }, event.held ? 'call on hold' : 'call resumed');
+        this.#held = event.held;
         if (event.held) this.#limits.disarm('media_timeout');
         else this.#limits.arm('media_timeout', this.#deps.settings.mediaTimeoutMs);
         return;
@@ -263,8 +279,8 @@ export class Call {
     return (this.#closing ??= this.#teardown(reason, detail));
   }
 
-  #onAi(event: AiEvent): void {
-    if (this.#state === 'ending' || this.#state === 'ended') return;
+  #onAi(event: AiEvent, generation: number): void {
+    if (this.#state === 'ending' || this.#state === 'ended' || generation !== this.#aiGeneration) return;
     const atMs = this.elapsedMs();
     switch (event.type) {
       case 'ready':
@@ -281,7 +297,7 @@ export class Call {
         return;
       case 'response_started':
         this.#liveResponseId = event.responseId;
-        this.#greetingPending = false;
+        this.#greeting.onResponseStarted(event.responseId, atMs);
         this.#limits.disarm('caller_silence');
         if (this.#followUp && this.#followUp.responseId === undefined) this.#followUp.responseId = event.responseId;
         return;
@@ -303,15 +319,24 @@ export class Call {
         return;
       case 'response_done':
         this.#onResponseDone(event.responseId, event.status, event.usage);
+        this.#greeting.onResponseDone(event.responseId, event.status);
         return;
       case 'error':
         this.#ledger.stats.aiErrors += 1;
         this.#log.warn({ code: event.code, detail: event.message }, 'model reported an error');
-        if (this.#greetingPending) this.#greetingFallback('model rejected the greeting request');
+        this.#greeting.onError(event.code || event.message);
+        return;
+      case 'config_rejected':
+        // Every answer would fail the same way; a call of silence helps nobody.
+        void this.close('ai_rejected_config', event.detail);
         return;
       case 'closed': {
-        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
         this.#log.warn({ cause: event.cause, code: event.code, detail: event.detail }, 'model session closed');
+        if (event.cause !== 'session_cap' && this.#greeting.onClosed(atMs)) {
+          void this.#replaceAiAfterGreetingClose(event.detail);
+          return;
+        }
+        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
         void this.close(reason, event.detail);
         return;
       }
@@ -320,33 +345,32 @@ export class Call {
     }
   }
 
-  #greet(): void {
-    const greeting = this.profile.greeting;
-    switch (greeting.mode) {
-      case 'model':
-        this.#greetingPending = true;
-        this.#ai?.createResponse(greeting.instructions);
+  /**
+   * The model dropped the session right after the greeting request: the recorded greeting is
+   * already playing; one new session is tried so the call can go on. If that fails too, the call
+   * ends once the recording has played.
+   */
+  async #replaceAiAfterGreetingClose(detail: string): Promise<void> {
+    this.#ai = undefined;
+    this.#liveResponseId = undefined;
+    this.#down?.reset();
+    const generation = ++this.#aiGeneration;
+    try {
+      const ai = await this.#deps.connectAi(this.profile, (event) => this.#onAi(event, generation), {
+        callId: this.id,
+        signal: this.#abort.signal,
+      });
+      if (this.#state !== 'active') {
+        ai.close();
         return;
-      case 'file':
-        this.#playLocal(greeting.transcript);
-        return;
-      case 'none':
-        this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
-        return;
-      default:
-        assertNever(greeting, 'greeting');
-    }
-  }
-
-  #greetingFallback(why: string): void {
-    this.#greetingPending = false;
-    const greeting = this.profile.greeting;
-    if (greeting.mode === 'model' && greeting.fallback && this.#deps.greetingAudio) {
-      this.#log.warn({ why }, 'playing the recorded greeting instead');
-      this.#playLocal(greeting.fallback.transcript);
-    } else {
-      this.#log.warn({ why }, 'no greeting was played');
-      this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+      }
+      this.#ai = ai;
+      this.#log.info('model session replaced after the greeting failed');
+    } catch (err) {
+      if (this.#state !== 'active') return;
+      const why = err instanceof Error ? err.message : String(err);
+      this.#log.error({ detail: why }, 'model session could not be replaced');
+      await this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_disconnected', detail: `${detail}; reconnect failed: ${why}` });
     }
   }
 
@@ -373,6 +397,7 @@ export class Call {
       this.#ledger.stats.lateAudioDropped += 1;
       return;
     }
+    this.#greeting.onAudio(responseId);
     this.#ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
     this.#enqueue(responseId, this.#down.process(pcm24k));
   }

