@@ -94,6 +94,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     drainTimeoutMs: config.calls.drainTimeoutMs,
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
+    realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const records = setupRecords(config, logger);
   const calls = new CallRegistry({
@@ -150,8 +151,12 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
     startTimeoutMs: config.media.startTimeoutMs,
     maxFrameBytes: config.media.maxFrameBytes,
+    authFailureLimits: { burst: config.media.authFailureBurst, perMinute: config.media.authFailuresPerMinute },
   });
+  metrics.forkEndpoint(() => fork.counts());
 
+  let closing: Promise<void> | undefined;
+  let endGrace: () => void = () => undefined;
   return {
     calls,
     agents,
@@ -168,18 +173,35 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       return { host: address.address, port: address.port };
     },
     checkModel: () => modelCheck.run(),
-    async close(graceMs = 0) {
-      modelCheck.close();
-      calls.drain();
-      if (calls.size > 0 && graceMs > 0) {
-        logger.info({ activeCalls: calls.size, graceMs }, 'draining');
-        await Promise.race([calls.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    close(graceMs = 0) {
+      // A second close (a second SIGTERM) cuts the grace short; the rest still runs, so the calls
+      // it ends still get their records written.
+      if (closing !== undefined) {
+        endGrace();
+        return closing;
       }
-      await calls.hangupAll('shutdown');
-      sip?.close();
-      await fork.close();
-      await http.close();
-      await records.close();
+      closing = closeNow(graceMs);
+      return closing;
     },
   };
+
+  async function closeNow(graceMs: number): Promise<void> {
+    modelCheck.close();
+    calls.drain();
+    if (calls.size > 0 && graceMs > 0) {
+      logger.info({ activeCalls: calls.size, graceMs }, 'draining');
+      await Promise.race([
+        calls.whenIdle(),
+        new Promise<void>((resolve) => {
+          setTimeout(resolve, graceMs).unref();
+          endGrace = resolve;
+        }),
+      ]);
+    }
+    await calls.hangupAll('shutdown');
+    sip?.close();
+    await fork.close();
+    await http.close();
+    await records.close();
+  }
 }

@@ -18,6 +18,7 @@ import { compileKeypad } from './keypad.js';
 import { capabilitiesOf, checkVoice } from '../models/qwen-capabilities.js';
 import type { AgentProfile, Greeting, ModelRegion, ToolDeclaration } from './profile.js';
 import type { WebhookEndpoint } from './webhook-client.js';
+import { sensitiveParameters } from './webhook-file.js';
 import type { WebhookTool } from './webhook-tool.js';
 
 export interface CompileContext {
@@ -184,8 +185,9 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
     }
     const spec = tool.webhook;
     const endpoint = webhookEndpoint(spec, `tools.${i}`, fileName, ctx);
-    if (endpoint) webhooks.set(spec.name, { name: spec.name, endpoint, retries: spec.retries, maxResponseBytes: spec.maxResponseBytes });
-    declarations.push({ name: spec.name, description: spec.description, parameters: spec.parameters });
+    const sensitive = sensitiveParameters(spec.parameters);
+    if (endpoint) webhooks.set(spec.name, { name: spec.name, endpoint, retries: spec.retries, maxResponseBytes: spec.maxResponseBytes, sensitivePaths: sensitive.paths });
+    declarations.push({ name: spec.name, description: spec.description, parameters: sensitive.forModel });
   });
   const caps = capabilitiesOf(model);
   const toolsOffered = declarations.length === 0 || caps.tools === 'supported';

@@ -575,7 +575,8 @@ export class QwenRealtimeSession implements AiSession {
     const responseId = eventResponseId || (this.tracker.activeResponseId ?? '');
     if (!this.toolCalls.noteCall(responseId, call)) return;
     this.log.info({ toolCallId: call.callId, name: call.name, responseId }, 'model called a tool');
-    this.log.debug({ toolCallId: call.callId, arguments: call.arguments }, 'tool call arguments');
+    // Length only: arguments may hold what the caller typed; the call logs them masked.
+    this.log.debug({ toolCallId: call.callId, argumentsChars: call.arguments.length }, 'tool call arguments received');
   }
 
   private onResponseDone(event: Extract<QwenServerEvent, { type: 'response.done' }>): void {

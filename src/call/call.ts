@@ -21,6 +21,8 @@ import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
 import { GreetingFlow } from './greeting.js';
 import { Playout } from './playout.js';
+import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
+import { maskedRecord, SensitiveValues } from './sensitive-values.js';
 import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
 
 export const FRAME_MS = 20;
@@ -40,6 +42,8 @@ export interface CallSettings {
   sessionCapMs: number;
   /** The call always ends at least this long before the session cap. */
   sessionCapMarginMs: number;
+  /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
+  realtimeBudget?: RealtimeBudgetSettings;
 }
 
 /**
@@ -96,6 +100,10 @@ export class Call {
   readonly #playout: Playout;
   readonly #framer: Framer;
   readonly #ledger = new CallLedger();
+  /** Caller audio beyond real time stops here, before the DSP, the model and the recorder. */
+  readonly #uplinkBudget: RealtimeBudget;
+  /** Masks what the caller typed and what the agent marks sensitive in records and logs. */
+  readonly #sensitive: SensitiveValues;
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
@@ -129,6 +137,8 @@ export class Call {
     this.#t0 = this.#now();
     this.#limits = new CallLimits((name) => this.#onLimit(name));
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
+    this.#sensitive = deps.tools.sensitive ?? new SensitiveValues();
+    this.#uplinkBudget = new RealtimeBudget(deps.leg.sampleRateHz, deps.settings.realtimeBudget ?? DEFAULT_REALTIME_BUDGET, this.#now);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
       leadMs: deps.settings.playoutLeadMs,
@@ -220,10 +230,16 @@ export class Call {
   onMedia = (event: MediaEvent): void => {
     if (this.#state === 'ending' || this.#state === 'ended') return;
     switch (event.type) {
-      case 'audio':
+      case 'audio': {
         this.#ledger.stats.uplinkFrames += 1;
         this.#limits.refresh('media_timeout');
-        this.#deps.audioTap?.callerAudio(event.pcm, this.elapsedMs());
+        const pcm = this.#uplinkBudget.take(event.pcm);
+        if (this.#uplinkBudget.overrun) {
+          void this.close('media_overrun', `caller audio kept arriving at least twice real time; ${Math.round(this.#uplinkBudget.droppedMs)} ms dropped`);
+          return;
+        }
+        if (pcm === undefined) return;
+        this.#deps.audioTap?.callerAudio(pcm, this.elapsedMs());
         // On hold the caller hears music and we hear it back: not something to answer. The model
         // adapter keeps the idle session open with silence meanwhile.
         if (this.#held) return;
@@ -231,8 +247,9 @@ export class Call {
           this.#ledger.stats.uplinkFramesDropped += 1;
           return;
         }
-        this.#ai.appendAudio(this.#up.process(event.pcm));
+        this.#ai.appendAudio(this.#up.process(pcm));
         return;
+      }
       case 'dtmf':
         this.#onDigit(event.digit);
         return;
@@ -303,7 +320,7 @@ export class Call {
         return;
       case 'caller_transcript':
         this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
-        if (event.final) this.#log.debug({ text: event.text }, 'caller said');
+        if (event.final) this.#log.debug({ text: this.#sensitive.maskText(event.text) }, 'caller said');
         return;
       case 'tool_call':
         void this.#runTool(event.toolCallId, event.name, event.arguments, atMs);
@@ -457,7 +474,15 @@ export class Call {
     let recordOutput: string | undefined;
     let then: AfterSpeaking = { action: 'none' };
     try {
-      args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      try {
+        args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      } catch {
+        // JSON.parse's message quotes the text, which may hold what the caller typed.
+        throw new Error(`${name}: the arguments are not valid JSON (${rawArgs.trim().length} characters)`);
+      }
+      // Before the tool runs: its sensitive values must be masked in anything logged meanwhile.
+      this.#sensitive.addArguments(name, args);
+      this.#log.debug({ tool: name, arguments: this.#sensitive.maskArguments(name, rawArgs) }, 'tool call arguments');
       const outcome = await this.#deps.tools.run(name, args, { callId: this.id, signal: this.#abort.signal });
       output = outcome.output;
       recordOutput = outcome.recordOutput;
@@ -465,7 +490,7 @@ export class Call {
     } catch (err) {
       // The model gets a short error it can apologise for; the call carries on.
       output = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      this.#log.warn({ tool: name, detail: output }, 'tool failed');
+      this.#log.warn({ tool: name, detail: this.#sensitive.maskText(output) }, 'tool failed');
     }
     if (this.#state !== 'active') return;
     const durationMs = Math.round(this.#now() - started);
@@ -561,7 +586,8 @@ export class Call {
     }
     const writeRecord = (): void => {
       this.#state = 'ended';
-      const record = this.#ledger.record({
+      this.#ledger.stats.uplinkOverBudgetMs = Math.round(this.#uplinkBudget.droppedMs);
+      const record = maskedRecord(this.#ledger.record({
         callId: this.id,
         identity: this.identity,
         agentId: this.profile.id,
@@ -569,8 +595,8 @@ export class Call {
         durationMs: endedBy,
         endReason: reason,
         ...(detail !== undefined ? { endDetail: detail } : {}),
-      });
-      this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
+      }), this.#sensitive);
+      this.#log.info({ reason, detail: record.endDetail, durationMs: record.durationMs }, 'call ended');
       this.#deps.onEnded(record);
     };
     if (settling === undefined) {

@@ -14,6 +14,8 @@ export const configSchema = z
         startTimeoutMs: ms,
         maxFrameBytes: z.number().int().min(1024),
         publicBaseUrl: z.string().url().nullable(),
+        authFailureBurst: z.number().int().nonnegative(),
+        authFailuresPerMinute: z.number().positive(),
       })
       .strict(),
     qwen: z
@@ -42,6 +44,8 @@ export const configSchema = z
         drainTimeoutMs: ms,
         sessionCapMarginMs: ms,
         resampler: z.enum(['fir', 'libsamplerate']),
+        audioBurstMs: z.number().int().min(100).max(10_000),
+        audioOverrunCloseMs: z.number().int().min(1_000),
       })
       .strict(),
     sip: z
