@@ -21,6 +21,7 @@ COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
+COPY assets ./assets
 # Call records and recordings (records.dbPath, records.recording.dir): mount a volume here.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data

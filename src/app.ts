@@ -94,6 +94,9 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     drainTimeoutMs: config.calls.drainTimeoutMs,
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
+    rolloverLeadMs: config.calls.rolloverLeadMs,
+    reconnectAttempts: config.calls.reconnectAttempts,
+    reconnectDeadlineMs: config.calls.reconnectDeadlineMs,
     realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const records = setupRecords(config, logger);

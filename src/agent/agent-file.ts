@@ -78,6 +78,11 @@ export const agentFileSchema = z
     /** Instructions kept in their own file, relative to the agent file's folder. */
     instructionsFile: z.string().min(1).optional(),
     greeting: greetingSchema.default({ mode: 'none' }),
+    /** Recordings for when the model is lost mid-call; unset: the shipped ones (assets/). */
+    continuity: z
+      .object({ reconnectLine: greetingFile.optional(), unavailableLine: greetingFile.optional() })
+      .strict()
+      .default({}),
     turnDetection: z
       .discriminatedUnion('type', [
         z.object({ type: z.literal('server_vad'), ...vadCommon, idleTimeoutMs: z.number().int().min(5000).max(30000).optional() }).strict(),

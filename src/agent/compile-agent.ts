@@ -6,8 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { readWav } from '../audio/wav.js';
+import type { RecordedLine } from '../call/call.js';
 import type { ResolvedAgent } from '../call/registry.js';
 import type { AgentFile, BuiltinToolName, GreetingFileEntry } from './agent-file.js';
 import { COLLECT_DIGITS, END_CALL, transferCallDeclaration, type TransferTarget } from './builtin-tools.js';
@@ -50,6 +52,35 @@ function resolveGreeting(greeting: GreetingFileEntry, folder: string): Greeting 
     return { ...greeting, fallback: { ...greeting.fallback, path: resolvePath(folder, greeting.fallback.path) } };
   }
   return greeting;
+}
+
+/** The shipped lines, used by agents that name none (English, espeak-ng; see assets/README.md). */
+const DEFAULT_LINES = {
+  reconnectLine: { path: fileURLToPath(new URL('../../assets/one-moment.wav', import.meta.url)), transcript: 'Sorry, one moment please.' },
+  unavailableLine: {
+    path: fileURLToPath(new URL('../../assets/unavailable.wav', import.meta.url)),
+    transcript: 'Sorry, we are having technical trouble and cannot continue this call. Please call back in a few minutes. Goodbye.',
+  },
+} as const;
+
+function recordedLine(entry: { path: string; transcript: string }, where: string, ctx: CompileContext): RecordedLine | undefined {
+  try {
+    const wav = readWav(readFileSync(entry.path));
+    return { pcm: wav.samples, sampleRateHz: wav.sampleRateHz, transcript: entry.transcript };
+  } catch (err) {
+    ctx.problems.push(`${where}: ${entry.path.split(/[\\/]/).pop()}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+function continuityLines(file: AgentFile, fileName: string, ctx: CompileContext): ResolvedAgent['lines'] {
+  const line = (key: 'reconnectLine' | 'unavailableLine'): RecordedLine | undefined => {
+    const own = file.continuity[key];
+    return recordedLine(own ? { ...own, path: resolvePath(ctx.folder, own.path) } : DEFAULT_LINES[key], `${fileName}: continuity.${key}`, ctx);
+  };
+  const reconnect = line('reconnectLine');
+  const unavailable = line('unavailableLine');
+  return { ...(reconnect ? { reconnect } : {}), ...(unavailable ? { unavailable } : {}) };
 }
 
 function greetingAudio(greeting: Greeting, where: string, ctx: CompileContext): Audio | undefined | false {
@@ -203,6 +234,7 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
 
   const greeting = resolveGreeting(file.greeting, ctx.folder);
   const audio = greetingAudio(greeting, fileName, ctx);
+  const lines = continuityLines(file, fileName, ctx);
   const afterHoursGreeting = file.afterHours?.greeting ? resolveGreeting(file.afterHours.greeting, ctx.folder) : undefined;
   const afterHoursAudio = afterHoursGreeting ? greetingAudio(afterHoursGreeting, `${fileName}: afterHours`, ctx) : undefined;
   if (ctx.problems.length > problemsBefore || instructions === undefined || audio === false || afterHoursAudio === false) return undefined;
@@ -231,7 +263,7 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
     keypad: compileKeypad(file.keypad, targets, transferTimeoutMs),
   };
   const openTools: ResolvedAgent['openTools'] = (call) => openCallTools(spec, call, ctx.logger, ctx.callTools);
-  const resolved: ResolvedAgent = { profile, openTools, ...(audio ? { greetingAudio: audio } : {}) };
+  const resolved: ResolvedAgent = { profile, openTools, lines, ...(audio ? { greetingAudio: audio } : {}) };
 
   let afterHoursVariant: ResolvedAgent | undefined;
   if (afterHoursGreeting) {
@@ -239,6 +271,7 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
     afterHoursVariant = {
       profile: { ...profile, greeting: afterHoursGreeting, instructions: extra ? `${instructions.trimEnd()}\n\n${extra}` : instructions },
       openTools,
+      lines,
       ...(afterHoursAudio ? { greetingAudio: afterHoursAudio } : {}),
     };
   }

@@ -97,6 +97,7 @@ const MAX_BUFFERED_BYTES = 192 * 1024;
 const MAX_SESSION_CAP_TOLERANCE_MS = 30_000;
 
 export class QwenRealtimeSession implements AiSession {
+  sessionId = '';
   readonly inputRateHz = QWEN_INPUT_RATE_HZ;
   readonly outputRateHz = QWEN_OUTPUT_RATE_HZ;
 
@@ -441,6 +442,7 @@ export class QwenRealtimeSession implements AiSession {
 
   private onHandshakeEvent(event: QwenServerEvent): void {
     if (event.type === 'session.created' && this.handshakeStep === 'awaiting_created') {
+      this.sessionId = event.sessionId;
       this.log.debug({ sessionId: event.sessionId }, 'qwen session created');
       this.handshakeStep = 'awaiting_updated';
       const update = sessionUpdate(this.settings.profile);

@@ -5,8 +5,9 @@
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { AgentProfile } from '../agent/profile.js';
-import { AiConnectError, type AiConnectErrorKind, type AiEvent } from '../call/ai-session.js';
+import { AiConnectError, type AiConnectErrorKind, type AiEvent, type ConversationPrimer } from '../call/ai-session.js';
 import { KEEP_ALIVE } from '../models/qwen-capabilities.js';
+import { instructionsWithConversation } from './conversation-primer.js';
 import { QwenRealtimeSession, type QwenFrameObserver } from './qwen-realtime-session.js';
 
 export interface QwenConnectorOptions {
@@ -45,7 +46,7 @@ export interface QwenConnectorOptions {
 export type QwenConnector = (
   profile: AgentProfile,
   onEvent: (event: AiEvent) => void,
-  opts: { callId: string; signal?: AbortSignal },
+  opts: { callId: string; signal?: AbortSignal; primer?: ConversationPrimer },
 ) => Promise<QwenRealtimeSession>;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 8_000;
@@ -136,8 +137,9 @@ export function createQwenConnector(opts: QwenConnectorOptions): QwenConnector {
     return session;
   };
 
-  return async (profile, onEvent, { callId, signal }) => {
+  return async (agentProfile, onEvent, { callId, signal, primer }) => {
     const log = opts.logger.child({ callId });
+    const profile = primer === undefined ? agentProfile : { ...agentProfile, instructions: instructionsWithConversation(agentProfile.instructions, primer) };
     const startedMs = nowMs();
     for (let retry = 0; ; retry++) {
       const remainingMs = connectDeadlineMs - (nowMs() - startedMs);

@@ -6,6 +6,8 @@
 import type { AgentProfile } from '../agent/profile.js';
 
 export interface AiSession {
+  /** The service's id for this session ('' when it gave none); the call record lists them. */
+  readonly sessionId: string;
   readonly inputRateHz: number; // 16000 for Qwen-Omni-Realtime
   readonly outputRateHz: number; // 24000 for Qwen-Omni-Realtime
   /** Queue caller audio; the adapter batches appends (≤ 100 ms) and drops it when not open. */
@@ -91,6 +93,15 @@ export class AiConnectError extends Error {
 }
 
 /**
+ * The conversation so far, for a session that takes over a call (after a drop, or before the
+ * session cap): what the caller said and what they heard the agent say, oldest first. How it
+ * reaches the model is the adapter's business.
+ */
+export interface ConversationPrimer {
+  turns: Array<{ role: 'caller' | 'agent'; text: string }>;
+}
+
+/**
  * Opens one model session for one call: connect, wait for session.created, send session.update
  * from the agent profile, resolve once session.updated arrives. Events go to `onEvent` from then on
  * (events received before the promise resolves are delivered after it resolves, in order).
@@ -98,5 +109,5 @@ export class AiConnectError extends Error {
 export type AiConnector = (
   profile: AgentProfile,
   onEvent: (event: AiEvent) => void,
-  opts: { callId: string; signal?: AbortSignal },
+  opts: { callId: string; signal?: AbortSignal; primer?: ConversationPrimer },
 ) => Promise<AiSession>;

@@ -4,7 +4,7 @@
  * bookkeeping and builds the CallRecord once, at the end.
  */
 import type { AiUsage } from './ai-session.js';
-import type { BargeIn, CallRecord, CallStats, ToolCallRecord } from './call-record.js';
+import type { BargeIn, CallRecord, CallStats, ModelSessionRecord, ToolCallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { CallIdentity } from './media-leg.js';
 import { Transcript } from './transcript.js';
@@ -19,6 +19,9 @@ export class CallLedger {
     lateAudioDropped: 0,
     uplinkOverBudgetMs: 0,
     aiErrors: 0,
+    reconnects: 0,
+    rollovers: 0,
+    failedReconnects: 0,
   };
   readonly #bargeIns: BargeIn[] = [];
   readonly #toolCalls: ToolCallRecord[] = [];
@@ -68,6 +71,7 @@ export class CallLedger {
     durationMs: number;
     endReason: EndReason;
     endDetail?: string;
+    modelSessions: readonly ModelSessionRecord[];
   }): CallRecord {
     return {
       callId: call.callId,
@@ -84,6 +88,7 @@ export class CallLedger {
       toolCalls: this.#toolCalls,
       usage: this.#usage,
       stats: this.stats,
+      modelSessions: [...call.modelSessions],
     };
   }
 }

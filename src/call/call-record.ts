@@ -25,6 +25,23 @@ export interface ToolCallRecord {
   atMs: number;
 }
 
+/** One model session the call used. Offsets are call time. */
+export interface ModelSessionRecord {
+  /** The service's session id ('' when it gave none). */
+  sessionId: string;
+  openedAtMs: number;
+  endedAtMs?: number;
+  /** in_use while the call runs; then why this session stopped serving the call. */
+  end: 'in_use' | 'call_ended' | 'dropped' | 'session_cap' | 'rolled_over';
+  detail?: string;
+  /**
+   * For a session that took over: from the moment the previous one was lost until this one's
+   * first audio (the reconnect line plays meanwhile and does not count). 0: a roll-over at a
+   * quiet moment, where the caller had nothing to wait for.
+   */
+  callerGapMs?: number;
+}
+
 export interface CallRecord {
   callId: string;
   identity: CallIdentity;
@@ -41,6 +58,8 @@ export interface CallRecord {
   toolCalls: ToolCallRecord[];
   usage: AiUsage;
   stats: CallStats;
+  /** Every model session the call used, in order (more than one after a reconnect or roll-over). */
+  modelSessions: ModelSessionRecord[];
 }
 
 export interface CallStats {
@@ -57,4 +76,8 @@ export interface CallStats {
   /** Caller audio dropped for arriving faster than real time (see realtime-budget.ts), in ms. */
   uplinkOverBudgetMs: number;
   aiErrors: number;
+  /** New model sessions after a drop, quiet switches before the cap, and attempts that failed. */
+  reconnects: number;
+  rollovers: number;
+  failedReconnects: number;
 }

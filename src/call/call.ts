@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
 import { Framer } from '../audio/framer.js';
 import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
-import type { AiConnector, AiEvent, AiSession, AiUsage } from './ai-session.js';
+import type { AiConnector, AiEvent, AiUsage, ConversationPrimer } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';
 import { CallLedger } from './call-ledger.js';
 import type { CallRecord } from './call-record.js';
@@ -20,6 +20,7 @@ import { CallLimits, type LimitName } from './limits.js';
 import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
 import { GreetingFlow } from './greeting.js';
+import { ModelLink } from './model-link.js';
 import { Playout } from './playout.js';
 import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
 import { maskedRecord, SensitiveValues } from './sensitive-values.js';
@@ -40,8 +41,13 @@ export interface CallSettings {
   drainTimeoutMs: number;
   /** The model service closes a session after this long (Qwen: 120 min). */
   sessionCapMs: number;
-  /** The call always ends at least this long before the session cap. */
+  /** A session is replaced at the latest this long before the session cap. */
   sessionCapMarginMs: number;
+  /** From this long before the cap, the next session is opened at a quiet moment. */
+  rolloverLeadMs: number;
+  /** After a dropped session: new sessions tried, and how long they may take together. */
+  reconnectAttempts: number;
+  reconnectDeadlineMs: number;
   /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
   realtimeBudget?: RealtimeBudgetSettings;
 }
@@ -71,6 +77,8 @@ export interface CallDeps {
   logger: Logger;
   /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  /** Recorded lines for when the model is lost: while a new session opens, and when none can be. */
+  lines?: { reconnect?: RecordedLine; unavailable?: RecordedLine };
   /** Recording taps, when the agent records calls. */
   audioTap?: CallAudioTap;
   /** Monotonic clock in milliseconds. */
@@ -78,7 +86,18 @@ export interface CallDeps {
   onEnded(record: CallRecord): void;
 }
 
+export interface RecordedLine {
+  pcm: Int16Array;
+  sampleRateHz: number;
+  transcript: string;
+}
+
 export type CallState = 'starting' | 'active' | 'ending' | 'ended';
+
+/** Asked of a session that took over after an interruption. */
+const RESUME_LINE =
+  'The line dropped for a moment and you are back. Briefly pick up where the conversation left off. ' +
+  'If you were waiting for a tool or for keypad digits, apologize and ask again.';
 
 /** How long an ended call waits for the caller's last transcript before its record is written. */
 export const TRANSCRIPT_GRACE_MS = 1_500;
@@ -107,7 +126,10 @@ export class Call {
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
-  #ai: AiSession | undefined;
+  readonly #link: ModelLink;
+  /** The greeting fallback is playing for a session that dropped: the next one need not speak. */
+  #resumeQuietly = false;
+  #toolsInFlight = 0;
   #up: StreamResampler | undefined;
   #down: StreamResampler | undefined;
 
@@ -120,8 +142,6 @@ export class Call {
   #callerSpeaking = false;
   /** On hold: caller audio (music on hold) is not sent to the model. */
   #held = false;
-  /** Which model session's events count; a replaced session's late events do not. */
-  #aiGeneration = 0;
   readonly #greeting: GreetingFlow;
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
@@ -147,8 +167,8 @@ export class Call {
       onIdle: () => this.#onPlayoutIdle(),
     });
     this.#greeting = new GreetingFlow(deps.profile.greeting, deps.greetingAudio !== undefined, {
-      askModel: (instructions) => this.#ai?.greet(instructions),
-      playRecording: (transcript) => this.#playLocal(transcript),
+      askModel: (instructions) => this.#link.session?.greet(instructions),
+      playRecording: (transcript) => void this.#playRecording(GREETING_TAG, deps.greetingAudio, transcript),
       listen: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
       warn: (why, fellBackTo) =>
         this.#log.warn({ why }, fellBackTo === 'recording' ? 'playing the recorded greeting instead' : 'no greeting was played'),
@@ -162,9 +182,30 @@ export class Call {
       tools: deps.tools,
       toolContext: () => ({ callId: this.id, signal: this.#abort.signal }),
       close: (reason, detail) => this.close(reason, detail),
-      tellModel: (instructions) => this.#ai?.createResponse(instructions),
+      tellModel: (instructions) => this.#link.session?.createResponse(instructions),
       resumeAfterFailedTransfer: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
       log: deps.logger,
+    });
+    this.#link = new ModelLink({
+      connect: deps.connectAi,
+      profile: deps.profile,
+      callId: deps.callId,
+      signal: this.#abort.signal,
+      settings: {
+        sessionCapMs: deps.settings.sessionCapMs,
+        rolloverLeadMs: deps.settings.rolloverLeadMs,
+        rolloverMarginMs: deps.settings.sessionCapMarginMs,
+        reconnectAttempts: deps.settings.reconnectAttempts,
+        reconnectDeadlineMs: deps.settings.reconnectDeadlineMs,
+      },
+      log: deps.logger,
+      now: () => this.elapsedMs(),
+      onEvent: (event) => this.#onAi(event),
+      primer: () => this.#primer(),
+      isQuiet: () => this.#isQuiet(),
+      onInterrupted: (why) => this.#onModelInterrupted(why),
+      onResumed: () => this.#onModelResumed(),
+      onGaveUp: (detail) => this.#onModelGone(detail),
     });
   }
 
@@ -184,7 +225,8 @@ export class Call {
   async start(): Promise<void> {
     const { settings, profile } = this.#deps;
     this.#limits.arm('media_timeout', settings.mediaTimeoutMs);
-    const maxMs = Math.min(profile.maxCallDurationMs, settings.sessionCapMs - settings.sessionCapMarginMs);
+    // Not bounded by the model's session cap: sessions are rolled over underneath the call.
+    const maxMs = profile.maxCallDurationMs;
     this.#limits.arm('max_duration', maxMs);
     this.#limits.arm('wrap_up', Math.max(0, maxMs - settings.wrapUpLeadMs));
 
@@ -196,11 +238,7 @@ export class Call {
       const down = await this.#deps.createResampler(24_000, legHz);
       this.#up = up;
       this.#down = down;
-      const generation = this.#aiGeneration;
-      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event, generation), {
-        callId: this.id,
-        signal: this.#abort.signal,
-      });
+      const ai = await this.#link.open();
       if (this.#state !== 'starting') {
         // The call ended while we were connecting.
         ai.close();
@@ -211,7 +249,6 @@ export class Call {
         ai.close();
         throw new Error(`unsupported model audio rates ${ai.inputRateHz}/${ai.outputRateHz}`);
       }
-      this.#ai = ai;
     } catch (err) {
       if (this.#state !== 'starting') return;
       const detail = err instanceof Error ? err.message : String(err);
@@ -243,11 +280,12 @@ export class Call {
         // On hold the caller hears music and we hear it back: not something to answer. The model
         // adapter keeps the idle session open with silence meanwhile.
         if (this.#held) return;
-        if (this.#ai === undefined || this.#up === undefined) {
+        const ai = this.#link.session;
+        if (ai === undefined || this.#up === undefined) {
           this.#ledger.stats.uplinkFramesDropped += 1;
           return;
         }
-        this.#ai.appendAudio(this.#up.process(pcm));
+        ai.appendAudio(this.#up.process(pcm));
         return;
       }
       case 'dtmf':
@@ -282,8 +320,8 @@ export class Call {
     return (this.#closing ??= this.#teardown(reason, detail));
   }
 
-  #onAi(event: AiEvent, generation: number): void {
-    if (generation !== this.#aiGeneration || this.#state === 'ended') return;
+  #onAi(event: AiEvent): void {
+    if (this.#state === 'ended') return;
     const atMs = this.elapsedMs();
     if (this.#state === 'ending') {
       // Only the caller's last words may still arrive for the record.
@@ -291,8 +329,6 @@ export class Call {
       return;
     }
     switch (event.type) {
-      case 'ready':
-        return;
       case 'speech_started':
         this.#callerSpeaking = true;
         this.#limits.disarm('caller_silence');
@@ -338,64 +374,81 @@ export class Call {
         // Every answer would fail the same way; a call of silence helps nobody.
         void this.close('ai_rejected_config', event.detail);
         return;
-      case 'closed': {
-        this.#log.warn({ cause: event.cause, code: event.code, detail: event.detail }, 'model session closed');
-        if (event.cause !== 'session_cap' && this.#greeting.onClosed(atMs)) {
-          void this.#replaceAiAfterGreetingClose(event.detail);
-          return;
-        }
-        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
-        void this.close(reason, event.detail);
+      case 'ready':
+      case 'closed':
+        // The model link handles both: a lost session is replaced underneath the call.
         return;
-      }
       default:
         assertNever(event, 'AI event');
     }
   }
 
-  /**
-   * The model dropped the session right after the greeting request: the recorded greeting is
-   * already playing; one new session is tried so the call can go on. If that fails too, the call
-   * ends once the recording has played.
-   */
-  async #replaceAiAfterGreetingClose(detail: string): Promise<void> {
-    this.#ai = undefined;
+  /** The model session is gone; the link is opening a new one. The caller must not sit in silence. */
+  #onModelInterrupted(why: string): void {
+    if (this.#state !== 'active') return;
     this.#liveResponseId = undefined;
-    this.#down?.reset();
-    const generation = ++this.#aiGeneration;
-    try {
-      const ai = await this.#deps.connectAi(this.profile, (event) => this.#onAi(event, generation), {
-        callId: this.id,
-        signal: this.#abort.signal,
-      });
-      if (this.#state !== 'active') {
-        ai.close();
-        return;
-      }
-      this.#ai = ai;
-      this.#log.info('model session replaced after the greeting failed');
-    } catch (err) {
-      if (this.#state !== 'active') return;
-      const why = err instanceof Error ? err.message : String(err);
-      this.#log.error({ detail: why }, 'model session could not be replaced');
-      await this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_disconnected', detail: `${detail}; reconnect failed: ${why}` });
-    }
-  }
-
-  /** Play the preloaded greeting recording through a one-off resampler. */
-  #playLocal(transcript: string): void {
-    const audio = this.#deps.greetingAudio;
-    if (!audio) {
-      this.#log.error('greeting recording missing');
+    if (this.#greeting.onClosed(this.elapsedMs())) {
+      // The greeting had not been heard: its recording is playing now, which says enough.
+      this.#resumeQuietly = true;
       return;
     }
+    this.#resumeQuietly = false;
+    // What the lost session was saying stops here, as if the caller had interrupted it.
+    this.#stopAgent(this.elapsedMs());
+    this.#log.warn({ why }, 'model lost mid-call: playing the reconnect line');
+    void this.#playRecording('reconnect', this.#deps.lines?.reconnect, this.#deps.lines?.reconnect?.transcript);
+  }
+
+  #onModelResumed(): void {
+    if (this.#state !== 'active' || this.#resumeQuietly || this.#afterSpeaking.transferring) return;
+    this.#link.session?.createResponse(RESUME_LINE);
+  }
+
+  /** No new session: apologise (recorded), then hang up once it has played. */
+  #onModelGone(detail: string): void {
+    if (this.#state !== 'active') return;
+    this.#log.error({ detail }, 'model unavailable: ending the call with an apology');
+    void this.#playRecording('unavailable', this.#deps.lines?.unavailable, this.#deps.lines?.unavailable?.transcript).then(() =>
+      this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_reconnect_failed', detail }),
+    );
+  }
+
+  /** Agent silent, caller silent, nothing pending: a session switch would go unnoticed. */
+  #isQuiet(): boolean {
+    return (
+      this.#state === 'active' &&
+      !this.#playout.active &&
+      this.#liveResponseId === undefined &&
+      !this.#callerSpeaking &&
+      this.#toolsInFlight === 0 &&
+      this.#followUp === undefined &&
+      !this.#afterSpeaking.transferring
+    );
+  }
+
+  /** The conversation as the caller experienced it, for a session that takes over. */
+  #primer(): ConversationPrimer {
+    const turns: ConversationPrimer['turns'] = [];
+    for (const turn of this.#ledger.transcript.turns) {
+      if (turn.role === 'caller') turns.push({ role: 'caller', text: this.#sensitive.maskText(turn.text) });
+      else turns.push({ role: 'agent', text: this.#sensitive.maskText(turn.interrupted?.heardText ?? turn.text) });
+    }
+    return { turns };
+  }
+
+  /** Play a preloaded recording through a one-off resampler; with a transcript, it joins the record. */
+  #playRecording(tag: string, audio: { pcm: Int16Array; sampleRateHz: number } | undefined, transcript: string | undefined): Promise<void> {
+    if (!audio) {
+      if (tag === GREETING_TAG) this.#log.error('greeting recording missing');
+      return Promise.resolve();
+    }
     const legHz = this.#deps.leg.sampleRateHz;
-    void this.#deps.createResampler(audio.sampleRateHz, legHz).then((resampler) => {
+    return this.#deps.createResampler(audio.sampleRateHz, legHz).then((resampler) => {
       if (this.#state !== 'active') return resampler.dispose();
-      this.#ledger.transcript.agentTextDone(GREETING_TAG, transcript, this.elapsedMs());
-      this.#enqueue(GREETING_TAG, resampler.process(audio.pcm));
+      if (transcript !== undefined) this.#ledger.transcript.agentTextDone(tag, transcript, this.elapsedMs());
+      this.#enqueue(tag, resampler.process(audio.pcm));
       const tail = this.#framer.flush();
-      if (tail) this.#playout.enqueue(tail, GREETING_TAG);
+      if (tail) this.#playout.enqueue(tail, tag);
       resampler.dispose();
     });
   }
@@ -406,6 +459,7 @@ export class Call {
       return;
     }
     this.#greeting.onAudio(responseId);
+    this.#link.agentAudible();
     this.#ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
     this.#enqueue(responseId, this.#down.process(pcm24k));
   }
@@ -426,25 +480,32 @@ export class Call {
    * end's buffer first (it is what the caller hears), then our queue, then the model.
    */
   #bargeIn(atMs: number): void {
+    const stopped = this.#stopAgent(atMs);
+    if (stopped === undefined) return;
+    this.#ledger.bargeIn({ atMs: Math.round(atMs), ...stopped });
+    this.#log.info(stopped, 'barge-in');
+  }
+
+  /** Stops what the agent is saying and records how much of it was heard; undefined if silent. */
+  #stopAgent(atMs: number): { responseId: string; heardMs: number; droppedFrames: number } | undefined {
     const playing = this.#playout.active;
     const live = this.#liveResponseId;
-    if (!playing && live === undefined) return;
+    if (!playing && live === undefined) return undefined;
     if (playing) this.#deps.leg.clear();
     const droppedFrames = this.#playout.clear();
     this.#framer.clear();
     // The resampler holds the cut response's last few milliseconds; they must not prefix the next one.
     this.#down?.reset();
     if (live !== undefined) {
-      this.#ai?.cancelResponse();
+      this.#link.session?.cancelResponse();
       this.#cutResponses.add(live);
     }
     const cut = playing ? this.#lastAudioResponseId : live;
-    if (cut === undefined) return;
+    if (cut === undefined) return undefined;
     this.#cutResponses.add(cut);
     const heardMs = this.#playout.heardMs(cut);
     this.#ledger.transcript.agentInterrupted(cut, heardMs, atMs);
-    this.#ledger.bargeIn({ atMs: Math.round(atMs), responseId: cut, heardMs: Math.round(heardMs), droppedFrames });
-    this.#log.info({ responseId: cut, heardMs: Math.round(heardMs), droppedFrames }, 'barge-in');
+    return { responseId: cut, heardMs: Math.round(heardMs), droppedFrames };
   }
 
   #onResponseDone(responseId: string, status: string, usage: AiUsage | undefined): void {
@@ -468,6 +529,15 @@ export class Call {
   }
 
   async #runTool(toolCallId: string, name: string, rawArgs: string, atMs: number): Promise<void> {
+    this.#toolsInFlight += 1;
+    try {
+      await this.#runToolNow(toolCallId, name, rawArgs, atMs);
+    } finally {
+      this.#toolsInFlight -= 1;
+    }
+  }
+
+  async #runToolNow(toolCallId: string, name: string, rawArgs: string, atMs: number): Promise<void> {
     const started = this.#now();
     let args: unknown;
     let output: string;
@@ -497,7 +567,7 @@ export class Call {
     this.#ledger.toolCall({ name, arguments: rawArgs.trim(), output: recordOutput ?? output, durationMs, atMs: Math.round(atMs) });
     this.#log.info({ tool: name, durationMs, then: then.action }, 'tool call');
     if (then.action !== 'none') this.#followUp = { then };
-    this.#ai?.sendToolResult(toolCallId, output);
+    this.#link.session?.sendToolResult(toolCallId, output);
   }
 
   /**
@@ -521,10 +591,11 @@ export class Call {
       return;
     }
     if (action.then.action !== 'none') this.#followUp = { then: action.then };
-    this.#ai?.createResponse(action.say);
+    this.#link.session?.createResponse(action.say);
   }
 
   #onPlayoutIdle(): void {
+    this.#link.quietMoment();
     if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active' && !this.#afterSpeaking.transferring) {
       this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
     }
@@ -536,7 +607,7 @@ export class Call {
         // Say goodbye in the model's voice, then hang up before the service cuts the session.
         this.#log.info('max call duration near: saying goodbye');
         this.#followUp = { then: { action: 'hangup', reason: 'max_duration' } };
-        this.#ai?.createResponse(this.profile.goodbyeInstructions);
+        this.#link.session?.createResponse(this.profile.goodbyeInstructions);
         return;
       case 'max_duration':
         void this.close('max_duration');
@@ -568,7 +639,8 @@ export class Call {
       ['abort', () => this.#abort.abort()],
       ['playout', () => this.#playout.close()],
       ['ai', () => {
-        settling = this.#ai?.finish(TRANSCRIPT_GRACE_MS);
+        settling = this.#link.session?.finish(TRANSCRIPT_GRACE_MS);
+        this.#link.close();
       }],
       ['leg', () => this.#deps.leg.close(reason)],
       ['recording', () => this.#deps.audioTap?.close()],
@@ -587,6 +659,9 @@ export class Call {
     const writeRecord = (): void => {
       this.#state = 'ended';
       this.#ledger.stats.uplinkOverBudgetMs = Math.round(this.#uplinkBudget.droppedMs);
+      this.#ledger.stats.reconnects = this.#link.reconnects;
+      this.#ledger.stats.rollovers = this.#link.rollovers;
+      this.#ledger.stats.failedReconnects = this.#link.failedAttempts;
       const record = maskedRecord(this.#ledger.record({
         callId: this.id,
         identity: this.identity,
@@ -595,6 +670,7 @@ export class Call {
         durationMs: endedBy,
         endReason: reason,
         ...(detail !== undefined ? { endDetail: detail } : {}),
+        modelSessions: this.#link.records,
       }), this.#sensitive);
       this.#log.info({ reason, detail: record.endDetail, durationMs: record.durationMs }, 'call ended');
       this.#deps.onEnded(record);

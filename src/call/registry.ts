@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
-import { Call, type CallAudioTap, type CallSettings } from './call.js';
+import { Call, type CallAudioTap, type CallSettings, type RecordedLine } from './call.js';
 import type { CallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
@@ -16,6 +16,8 @@ import type { CallTools } from './tool-runner.js';
 export interface ResolvedAgent {
   profile: AgentProfile;
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  /** Said while a lost model session is replaced, and when it cannot be. */
+  lines?: { reconnect?: RecordedLine; unavailable?: RecordedLine };
   /** The agent's tools for one call (tool calls, keypad, transfer webhook); per call because
    *  digit collection has state. */
   openTools(call: { callId: string; identity: CallIdentity }): CallTools;
@@ -105,6 +107,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       settings: this.#deps.settings,
       logger: this.#deps.logger.child({ callId, externalId: identity.externalId }),
       ...(agent.greetingAudio ? { greetingAudio: agent.greetingAudio } : {}),
+      ...(agent.lines ? { lines: agent.lines } : {}),
       ...(audioTap ? { audioTap } : {}),
       onEnded: (record) => this.#ended(record),
     });

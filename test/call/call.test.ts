@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AiConnectError } from '../../src/call/ai-session.js';
 import { authFailure, FakeAiConnector } from '../support/fake-ai.js';
 import { buildCall, callerFrame, testProfile } from '../support/call-harness.js';
 
@@ -99,17 +100,77 @@ describe('a call', () => {
     expect(leg.closedWith).toBe('ai_connect_failed');
   });
 
-  it('maps a model socket drop and the session cap to their own end reasons', async () => {
-    const a = buildCall();
-    await a.call.start();
-    a.ai.last.speak('resp_1', 400); // the greeting was heard: a later drop is not a greeting failure
-    a.ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1006, detail: 'abnormal closure' });
-    expect(a.records[0]!.endReason).toBe('ai_disconnected');
+  describe('when the model session drops mid-call', () => {
+    const lines = {
+      reconnect: { pcm: new Int16Array(8000), sampleRateHz: 8000, transcript: 'Sorry, one moment please.' },
+      unavailable: { pcm: new Int16Array(16000), sampleRateHz: 8000, transcript: 'Sorry, we are having technical trouble.' },
+    };
 
-    const b = buildCall();
-    await b.call.start();
-    b.ai.last.emit({ type: 'closed', cause: 'session_cap', code: 1000, detail: 'session expired' });
-    expect(b.records[0]!.endReason).toBe('ai_session_cap');
+    it('plays the reconnect line, opens a new session primed with the conversation, and the agent picks up', async () => {
+      const { call, ai, leg, records } = buildCall({ lines });
+      await call.start();
+      ai.last.speak('resp_1', 400);
+      ai.last.emit({ type: 'caller_transcript', itemId: 'item_1', text: 'Where is my parcel?', final: true });
+      ai.last.speak('resp_2', 3000, { done: false }); // the answer, cut by the drop
+      await vi.advanceTimersByTimeAsync(500);
+      const framesAtDrop = leg.frames;
+      ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1011, detail: 'internal error' });
+      await vi.advanceTimersByTimeAsync(0);
+
+      expect(call.state).toBe('active');
+      expect(ai.sessions).toHaveLength(2);
+      expect(ai.last.primer?.turns.map((t) => t.role)).toEqual(['agent', 'caller', 'agent']);
+      expect(ai.last.primer?.turns[1]).toEqual({ role: 'caller', text: 'Where is my parcel?' });
+      const resume = ai.last.sent.find((s) => s.type === 'create_response');
+      expect(resume?.type === 'create_response' && resume.instructions).toContain('pick up where the conversation left off');
+      // The reconnect line plays at once; then the new session's answer.
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(leg.frames - framesAtDrop).toBe(50);
+      ai.last.speak('resp_3', 400);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await call.close('caller_hangup');
+      const record = records[0]!;
+      expect(record.endReason).toBe('caller_hangup');
+      expect(record.turns.map((t) => (t.role === 'agent' ? t.responseId : t.role))).toEqual(['resp_1', 'caller', 'resp_2', 'reconnect', 'resp_3']);
+      expect(record.modelSessions.map((s) => [s.sessionId, s.end])).toEqual([
+        ['sess_fake_1', 'dropped'],
+        ['sess_fake_2', 'call_ended'],
+      ]);
+      // From the drop to the new session's first audio (the line filled it).
+      expect(record.modelSessions[1]!.callerGapMs).toBe(1_000);
+      expect(record.stats).toMatchObject({ reconnects: 1, failedReconnects: 0 });
+    });
+
+    it('apologises (recorded) and ends as ai_reconnect_failed when no new session can be opened', async () => {
+      const { call, ai, leg, records } = buildCall({ lines, settings: { reconnectAttempts: 3, reconnectDeadlineMs: 10_000 } });
+      await call.start();
+      ai.last.speak('resp_1', 400);
+      await vi.advanceTimersByTimeAsync(1_000);
+      ai.fail = new AiConnectError('server', 'HTTP 503', 503);
+      ai.last.emit({ type: 'closed', cause: 'socket_error', code: 1006, detail: 'ECONNRESET' });
+      await vi.advanceTimersByTimeAsync(15_000);
+
+      const record = records[0]!;
+      expect(record.endReason).toBe('ai_reconnect_failed');
+      expect(record.endDetail).toContain('HTTP 503');
+      expect(record.stats.failedReconnects).toBe(3);
+      expect(record.turns.filter((t) => t.role === 'agent').map((t) => t.text)).toEqual([
+        'w0 w1 w2 w3 ',
+        'Sorry, one moment please.',
+        'Sorry, we are having technical trouble.',
+      ]);
+      expect(leg.closedWith).toBe('ai_reconnect_failed');
+    });
+
+    it('does not retry a key the service refuses', async () => {
+      const { call, ai, records } = buildCall({ lines });
+      await call.start();
+      ai.fail = authFailure();
+      ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1011, detail: 'internal error' });
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(records[0]!.endReason).toBe('ai_reconnect_failed');
+      expect(records[0]!.stats.failedReconnects).toBe(1);
+    });
   });
 
   it('hangs up on media inactivity', async () => {
@@ -155,16 +216,38 @@ describe('a call', () => {
     expect(records[0]!.endReason).toBe('max_duration');
   });
 
-  it('never lets an agent ask for more than the session cap allows', async () => {
-    const profile = testProfile({ maxCallDurationMs: 10 * 60 * 60_000 });
-    const { call, records } = buildCall({
+  it('lets a call outlast the model session cap: the session is rolled over at a quiet moment, unnoticed', async () => {
+    const profile = testProfile({ maxCallDurationMs: 5 * 60 * 60_000, greeting: { mode: 'none' } });
+    const { call, ai, leg, records } = buildCall({
       profile,
-      settings: { mediaTimeoutMs: 1e9, callerSilenceMs: 1e9, sessionCapMs: 7_200_000, sessionCapMarginMs: 120_000 },
+      settings: { mediaTimeoutMs: 1e9, callerSilenceMs: 1e9, sessionCapMs: 7_200_000, sessionCapMarginMs: 120_000, rolloverLeadMs: 600_000 },
     });
     await call.start();
-    vi.advanceTimersByTime(7_080_000);
-    expect(records[0]!.endReason).toBe('max_duration');
-    expect(records[0]!.durationMs).toBe(7_080_000);
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_1', text: 'I need help with my bill.', final: true });
+    ai.last.speak('resp_1', 400);
+    await vi.advanceTimersByTimeAsync(6_600_000); // the roll-over window opens
+    expect(ai.sessions).toHaveLength(2);
+    expect(ai.last.primer?.turns).toEqual([
+      { role: 'caller', text: 'I need help with my bill.' },
+      { role: 'agent', text: 'w0 w1 w2 w3 ' },
+    ]);
+    await vi.advanceTimersByTimeAsync(1_000); // a quiet moment: the switch
+    expect(ai.sessions[0]!.closed).toBe(true);
+    const framesBefore = leg.frames;
+    // Caller audio now goes to the new session; nothing was said to the caller about it.
+    call.onMedia({ type: 'audio', pcm: callerFrame() });
+    expect(ai.last.sent.some((s) => s.type === 'append')).toBe(true);
+    expect(ai.last.sent.filter((s) => s.type === 'create_response')).toEqual([]);
+    expect(leg.frames).toBe(framesBefore);
+    await vi.advanceTimersByTimeAsync(14_000_000 - 6_601_000);
+    expect(records).toEqual([]); // past two session caps
+    await call.close('caller_hangup');
+    expect(records[0]!.modelSessions.map((s) => [s.sessionId, s.end, s.callerGapMs])).toEqual([
+      ['sess_fake_1', 'rolled_over', undefined],
+      ['sess_fake_2', 'rolled_over', 0],
+      ['sess_fake_3', 'call_ended', 0],
+    ]);
+    expect(records[0]!.stats).toMatchObject({ rollovers: 2, reconnects: 0 });
   });
 
   it('runs end_call: returns the result, lets the goodbye play, then hangs up as the agent', async () => {
@@ -271,8 +354,8 @@ describe('a call', () => {
       ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1011, detail: 'internal error' });
       await vi.advanceTimersByTimeAsync(1_500);
       expect(leg.frames).toBe(50);
-      expect(records[0]!.endReason).toBe('ai_disconnected');
-      expect(records[0]!.endDetail).toContain('reconnect failed');
+      expect(records[0]!.endReason).toBe('ai_reconnect_failed');
+      expect(records[0]!.endDetail).toContain('no new session');
     });
   });
 

@@ -64,7 +64,7 @@ describe('the live-like service, through the whole bridge', () => {
     expect(report.agentAudio.heardMs).toBeGreaterThan(1_000);
     expect(record.turns[0]).toMatchObject({ role: 'agent', text: 'Thanks for calling Acme.' });
     // Recorded, not generated: nothing of the model's greeting was played before it.
-    expect(record.turns.filter((t) => t.role === 'agent')).toHaveLength(1);
+    expect(record.turns.filter((t) => t.role === 'agent'), JSON.stringify([record.turns, record.endDetail, record.modelSessions])).toHaveLength(1);
     // Measured, not asserted (wall clock): the path from the failure to playout has no timer in it.
     await annotate(`greeting ${mode}: fallback first heard ${report.firstAgentAudioHeardMs ?? '-'} ms into the call`);
     if (mode === 'close') {

@@ -10,6 +10,7 @@ import { loadCallerFixture } from '../../src/sim/caller/index.js';
 import type { SimulatedSession } from '../../src/sim/qwen/session-record.js';
 import { RtpPeer, waitUntil, type Received } from '../sip/rtp/rtp-peer.js';
 import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../sip/support/drachtio-server-sim.js';
+import { agentsFolder } from '../support/agent-folder.js';
 import { startBridge, type Bridge } from '../support/bridge-harness.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';
@@ -55,9 +56,12 @@ async function startSipBridge(opts: { maxCalls?: number; maxCallMs?: number } = 
     configure: (config) => {
       config.sip.reconnectMaxDelayMs = 200;
       config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 399, idleAudio: 'silence' };
-      // The call's own deadline is min(agent max, session cap − margin): a margin this close to
-      // the cap gives a call that must end with max_duration after maxCallMs.
-      if (opts.maxCallMs !== undefined) config.calls.sessionCapMarginMs = config.qwen.sessionCapMs - opts.maxCallMs;
+      // The agent's own maximum call duration, shortened (an agent file with only that changed).
+      if (opts.maxCallMs !== undefined) {
+        config.agentsPath = agentsFolder({
+          'short.yaml': `id: short\nnumbers: ["*"]\ninstructions: Help.\ngreeting: { mode: model, instructions: Greet. }\nmaxCallDurationMs: ${opts.maxCallMs}\n`,
+        });
+      }
     },
   });
   await bridge.app.sip!.link.connected;

@@ -1,7 +1,7 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
 import pino, { type Logger } from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
-import { Call, type CallAudioTap, type CallSettings } from '../../src/call/call.js';
+import { Call, type CallAudioTap, type CallDeps, type CallSettings } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import type { CallIdentity } from '../../src/call/media-leg.js';
 import type { CallTools, DigitSink, ToolRunner, TransferWithoutLeg } from '../../src/call/tool-runner.js';
@@ -17,6 +17,9 @@ export const TEST_SETTINGS: CallSettings = {
   drainTimeoutMs: 10_000,
   sessionCapMs: 7_200_000,
   sessionCapMarginMs: 120_000,
+  rolloverLeadMs: 600_000,
+  reconnectAttempts: 3,
+  reconnectDeadlineMs: 15_000,
 };
 
 export const TEST_IDENTITY: CallIdentity = { externalId: 'CA1', to: '+15550100', from: '+15550199', transport: 'twilio', attributes: {} };
@@ -55,6 +58,7 @@ export function buildCall(
     transferWithoutLeg?: TransferWithoutLeg;
     leg?: FakeLeg;
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+    lines?: CallDeps['lines'];
     ai?: FakeAiConnector;
     audioTap?: CallAudioTap;
     /** Default: silent. */
@@ -79,6 +83,7 @@ export function buildCall(
     settings: { ...TEST_SETTINGS, ...opts.settings },
     logger: opts.logger ?? pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
+    ...(opts.lines ? { lines: opts.lines } : {}),
     ...(opts.audioTap ? { audioTap: opts.audioTap } : {}),
     now: () => Date.now(),
     onEnded: (record) => records.push(record),

@@ -3,7 +3,7 @@
  * It is a real implementation of the AiSession port, not a mock.
  */
 import type { AgentProfile } from '../../src/agent/profile.js';
-import type { AiConnector, AiEvent, AiSession } from '../../src/call/ai-session.js';
+import type { AiConnector, AiEvent, AiSession, ConversationPrimer } from '../../src/call/ai-session.js';
 import { AiConnectError } from '../../src/call/ai-session.js';
 
 export type SentToAi =
@@ -16,6 +16,7 @@ export type SentToAi =
   | { type: 'close' };
 
 export class FakeAiSession implements AiSession {
+  readonly sessionId: string;
   readonly inputRateHz = 16_000;
   readonly outputRateHz = 24_000;
   readonly sent: SentToAi[] = [];
@@ -24,7 +25,12 @@ export class FakeAiSession implements AiSession {
   constructor(
     readonly profile: AgentProfile,
     private readonly onEvent: (event: AiEvent) => void,
-  ) {}
+    /** What the call handed over for a session that takes over the conversation. */
+    readonly primer?: ConversationPrimer,
+    n = 1,
+  ) {
+    this.sessionId = `sess_fake_${n}`;
+  }
 
   emit(event: AiEvent): void {
     this.onEvent(event);
@@ -86,9 +92,9 @@ export class FakeAiConnector {
   sessions: FakeAiSession[] = [];
   fail: AiConnectError | undefined;
 
-  connect: AiConnector = (profile, onEvent) => {
+  connect: AiConnector = (profile, onEvent, opts) => {
     if (this.fail) return Promise.reject(this.fail);
-    const session = new FakeAiSession(profile, onEvent);
+    const session = new FakeAiSession(profile, onEvent, opts.primer, this.sessions.length + 1);
     this.sessions.push(session);
     return Promise.resolve(session);
   };

@@ -13,6 +13,8 @@ export interface HandshakeFault {
   status: HandshakeFaultStatus;
   /** The first N connection attempts get `status`; later ones proceed normally. Default: all. */
   attempts?: number;
+  /** Attempts before this one (1-based) proceed normally: a reconnect refused after a good first session. */
+  fromAttempt?: number;
 }
 
 export type FaultTrigger =
@@ -98,7 +100,8 @@ export function handshakeFaultFor(
 ): HandshakeFaultStatus | undefined {
   const fault = faults?.handshake;
   if (fault === undefined) return undefined;
-  return attempt <= (fault.attempts ?? Infinity) ? fault.status : undefined;
+  const from = fault.fromAttempt ?? 1;
+  return attempt >= from && attempt < from + (fault.attempts ?? Infinity) ? fault.status : undefined;
 }
 
 export type FaultAction =
