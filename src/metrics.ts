@@ -58,6 +58,18 @@ export function createMetrics(calls: CallRegistry): BridgeMetrics {
     registers: [registry],
   });
   const aiErrors = new Counter({ name: 'bridge_model_errors_total', help: 'Model error events', registers: [registry] });
+  const sessionChanges = new Counter({
+    name: 'bridge_model_session_changes_total',
+    help: 'Model sessions replaced under a live call: reconnect (after a drop), rollover (before the cap), failed (an attempt that did not open)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const reconnectGap = new Histogram({
+    name: 'bridge_model_reconnect_gap_ms',
+    help: "A lost model session to the new session's first audio (the reconnect line plays meanwhile); 0 for a quiet roll-over",
+    buckets: [0, 250, 500, 1000, 2000, 3000, 5000, 10000, 15000],
+    registers: [registry],
+  });
 
   calls.on('started', () => active.inc());
   calls.on('rejected', (reason) => rejected.inc({ reason }));
@@ -71,6 +83,10 @@ export function createMetrics(calls: CallRegistry): BridgeMetrics {
     tokens.inc({ direction: 'input' }, record.usage.inputTokens);
     tokens.inc({ direction: 'output' }, record.usage.outputTokens);
     aiErrors.inc(record.stats.aiErrors);
+    sessionChanges.inc({ kind: 'reconnect' }, record.stats.reconnects);
+    sessionChanges.inc({ kind: 'rollover' }, record.stats.rollovers);
+    sessionChanges.inc({ kind: 'failed' }, record.stats.failedReconnects);
+    for (const session of record.modelSessions) if (session.callerGapMs !== undefined) reconnectGap.observe(session.callerGapMs);
   });
   const sipRefused = new Counter({
     name: 'bridge_sip_invites_refused_total',
