@@ -9,88 +9,24 @@
  */
 import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
-import { Framer } from '../audio/framer.js';
-import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
-import type { AiConnector, AiEvent, AiUsage, ConversationPrimer } from './ai-session.js';
+import type { StreamResampler } from '../audio/resampler.js';
+import type { AiEvent, AiUsage, ConversationPrimer } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';
+import { AgentVoice } from './agent-voice.js';
+import type { CallDeps } from './call-deps.js';
 import { CallLedger } from './call-ledger.js';
-import type { CallRecord } from './call-record.js';
 import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
-import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
+import type { CallIdentity, MediaEvent } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
 import { GreetingFlow } from './greeting.js';
 import { ModelLink } from './model-link.js';
-import { Playout } from './playout.js';
-import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
+import { DEFAULT_REALTIME_BUDGET, RealtimeBudget } from './realtime-budget.js';
 import { maskedRecord, SensitiveValues } from './sensitive-values.js';
-import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
+import type { AfterSpeaking, DigitAction } from './tool-runner.js';
 
-export const FRAME_MS = 20;
-
-export interface CallSettings {
-  /** Audio sent ahead of real time toward the caller; the most a barge-in can leave at the far end. */
-  playoutLeadMs: number;
-  /** Hang up when the caller has said nothing for this long after the agent finished. */
-  callerSilenceMs: number;
-  /** Hang up when no media frame has arrived for this long. */
-  mediaTimeoutMs: number;
-  /** Start the goodbye this long before the max duration. */
-  wrapUpLeadMs: number;
-  /** Longest wait for a goodbye / hand-off line to finish playing before acting anyway. */
-  drainTimeoutMs: number;
-  /** The model service closes a session after this long (Qwen: 120 min). */
-  sessionCapMs: number;
-  /** A session is replaced at the latest this long before the session cap. */
-  sessionCapMarginMs: number;
-  /** From this long before the cap, the next session is opened at a quiet moment. */
-  rolloverLeadMs: number;
-  /** After a dropped session: new sessions tried, and how long they may take together. */
-  reconnectAttempts: number;
-  reconnectDeadlineMs: number;
-  /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
-  realtimeBudget?: RealtimeBudgetSettings;
-}
-
-/**
- * Taps for call recording: PCM16 at the leg's rate, stamped with call time in milliseconds (when
- * the caller's frame arrived; when the agent's frame was sent). Arrays are only valid during the
- * call: a tap that keeps them must copy.
- */
-export interface CallAudioTap {
-  callerAudio(pcm: Int16Array, atMs: number): void;
-  agentAudio(frame: Int16Array, atMs: number): void;
-  /** The call ended: finish the recording. */
-  close(): void;
-}
-
-export interface CallDeps {
-  callId: string;
-  identity: CallIdentity;
-  profile: AgentProfile;
-  leg: MediaLeg;
-  connectAi: AiConnector;
-  createResampler: ResamplerFactory;
-  /** The agent's tools for this call: the model's tool calls, keypad digits, webhook transfer. */
-  tools: CallTools;
-  settings: CallSettings;
-  logger: Logger;
-  /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
-  greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
-  /** Recorded lines for when the model is lost: while a new session opens, and when none can be. */
-  lines?: { reconnect?: RecordedLine; unavailable?: RecordedLine };
-  /** Recording taps, when the agent records calls. */
-  audioTap?: CallAudioTap;
-  /** Monotonic clock in milliseconds. */
-  now?: () => number;
-  onEnded(record: CallRecord): void;
-}
-
-export interface RecordedLine {
-  pcm: Int16Array;
-  sampleRateHz: number;
-  transcript: string;
-}
+export { FRAME_MS } from './agent-voice.js';
+export type { CallAudioTap, CallDeps, CallSettings, RecordedLine } from './call-deps.js';
 
 export type CallState = 'starting' | 'active' | 'ending' | 'ended';
 
@@ -116,8 +52,7 @@ export class Call {
   readonly #t0: number;
   readonly #abort = new AbortController();
   readonly #limits: CallLimits;
-  readonly #playout: Playout;
-  readonly #framer: Framer;
+  readonly #voice: AgentVoice;
   readonly #ledger = new CallLedger();
   /** Caller audio beyond real time stops here, before the DSP, the model and the recorder. */
   readonly #uplinkBudget: RealtimeBudget;
@@ -132,13 +67,6 @@ export class Call {
   #toolsInFlight = 0;
   #up: StreamResampler | undefined;
   #down: StreamResampler | undefined;
-
-  /** Response being generated now (between response_started and response_done). */
-  #liveResponseId: string | undefined;
-  /** Response whose audio was enqueued last (may still be playing after it is done). */
-  #lastAudioResponseId: string | undefined;
-  /** Responses cut off by a barge-in: their late audio is dropped. */
-  readonly #cutResponses = new Set<string>();
   #callerSpeaking = false;
   /** On hold: caller audio (music on hold) is not sent to the model. */
   #held = false;
@@ -156,14 +84,21 @@ export class Call {
     this.#now = deps.now ?? (() => performance.now());
     this.#t0 = this.#now();
     this.#limits = new CallLimits((name) => this.#onLimit(name));
-    this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
     this.#sensitive = deps.tools.sensitive ?? new SensitiveValues();
     this.#uplinkBudget = new RealtimeBudget(deps.leg.sampleRateHz, deps.settings.realtimeBudget ?? DEFAULT_REALTIME_BUDGET, this.#now);
-    this.#playout = new Playout({
-      frameMs: FRAME_MS,
+    this.#voice = new AgentVoice({
+      leg: deps.leg,
       leadMs: deps.settings.playoutLeadMs,
       now: this.#now,
-      send: (frame) => this.#sendFrame(frame),
+      createResampler: deps.createResampler,
+      transcript: this.#ledger.transcript,
+      log: deps.logger,
+      atMs: () => this.elapsedMs(),
+      isActive: () => this.#state === 'active',
+      onFrame: (frame) => {
+        this.#ledger.agentFrameSent(this.elapsedMs());
+        deps.audioTap?.agentAudio(frame, this.elapsedMs());
+      },
       onIdle: () => this.#onPlayoutIdle(),
     });
     this.#greeting = new GreetingFlow(deps.profile.greeting, deps.greetingAudio !== undefined, {
@@ -176,7 +111,7 @@ export class Call {
     this.#afterSpeaking = new AfterSpeakingRunner({
       limits: this.#limits,
       drainTimeoutMs: deps.settings.drainTimeoutMs,
-      whenDrained: () => this.#playout.whenDrained(),
+      whenDrained: () => this.#voice.whenDrained(),
       isActive: () => this.#state === 'active',
       leg: deps.leg,
       tools: deps.tools,
@@ -238,6 +173,7 @@ export class Call {
       const down = await this.#deps.createResampler(24_000, legHz);
       this.#up = up;
       this.#down = down;
+      this.#voice.downResampler = down;
       const ai = await this.#link.open();
       if (this.#state !== 'starting') {
         // The call ended while we were connecting.
@@ -340,7 +276,7 @@ export class Call {
         this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
         return;
       case 'response_started':
-        this.#liveResponseId = event.responseId;
+        this.#voice.responseStarted(event.responseId);
         this.#greeting.onResponseStarted(event.responseId, atMs);
         this.#limits.disarm('caller_silence');
         if (this.#followUp && this.#followUp.responseId === undefined) this.#followUp.responseId = event.responseId;
@@ -349,7 +285,7 @@ export class Call {
         this.#onAgentAudio(event.responseId, event.pcm, atMs);
         return;
       case 'assistant_transcript_delta':
-        if (!this.#cutResponses.has(event.responseId)) this.#ledger.transcript.agentTextDelta(event.responseId, event.text, atMs);
+        if (!this.#voice.isCut(event.responseId)) this.#ledger.transcript.agentTextDelta(event.responseId, event.text, atMs);
         return;
       case 'assistant_transcript_done':
         this.#ledger.transcript.agentTextDone(event.responseId, event.text, atMs);
@@ -386,7 +322,7 @@ export class Call {
   /** The model session is gone; the link is opening a new one. The caller must not sit in silence. */
   #onModelInterrupted(why: string): void {
     if (this.#state !== 'active') return;
-    this.#liveResponseId = undefined;
+    this.#voice.forgetLive();
     if (this.#greeting.onClosed(this.elapsedMs())) {
       // The greeting had not been heard: its recording is playing now, which says enough.
       this.#resumeQuietly = true;
@@ -394,7 +330,7 @@ export class Call {
     }
     this.#resumeQuietly = false;
     // What the lost session was saying stops here, as if the caller had interrupted it.
-    this.#stopAgent(this.elapsedMs());
+    this.#voice.stop(this.elapsedMs(), () => undefined);
     this.#log.warn({ why }, 'model lost mid-call: playing the reconnect line');
     void this.#playRecording('reconnect', this.#deps.lines?.reconnect, this.#deps.lines?.reconnect?.transcript);
   }
@@ -417,8 +353,8 @@ export class Call {
   #isQuiet(): boolean {
     return (
       this.#state === 'active' &&
-      !this.#playout.active &&
-      this.#liveResponseId === undefined &&
+      !this.#voice.playing &&
+      this.#voice.liveResponseId === undefined &&
       !this.#callerSpeaking &&
       this.#toolsInFlight === 0 &&
       this.#followUp === undefined &&
@@ -436,43 +372,21 @@ export class Call {
     return { turns };
   }
 
-  /** Play a preloaded recording through a one-off resampler; with a transcript, it joins the record. */
+  /** Plays a preloaded recording (greeting, reconnect line, apology). */
   #playRecording(tag: string, audio: { pcm: Int16Array; sampleRateHz: number } | undefined, transcript: string | undefined): Promise<void> {
-    if (!audio) {
-      if (tag === GREETING_TAG) this.#log.error('greeting recording missing');
-      return Promise.resolve();
-    }
-    const legHz = this.#deps.leg.sampleRateHz;
-    return this.#deps.createResampler(audio.sampleRateHz, legHz).then((resampler) => {
-      if (this.#state !== 'active') return resampler.dispose();
-      if (transcript !== undefined) this.#ledger.transcript.agentTextDone(tag, transcript, this.elapsedMs());
-      this.#enqueue(tag, resampler.process(audio.pcm));
-      const tail = this.#framer.flush();
-      if (tail) this.#playout.enqueue(tail, tag);
-      resampler.dispose();
-    });
+    if (audio) return this.#voice.play(tag, audio, transcript);
+    if (tag === GREETING_TAG) this.#log.error('greeting recording missing');
+    return Promise.resolve();
   }
 
   #onAgentAudio(responseId: string, pcm24k: Int16Array, atMs: number): void {
-    if (this.#cutResponses.has(responseId) || this.#down === undefined) {
+    if (!this.#voice.modelAudio(responseId, pcm24k)) {
       this.#ledger.stats.lateAudioDropped += 1;
       return;
     }
     this.#greeting.onAudio(responseId);
     this.#link.agentAudible();
     this.#ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
-    this.#enqueue(responseId, this.#down.process(pcm24k));
-  }
-
-  #enqueue(tag: string, pcm: Int16Array): void {
-    this.#lastAudioResponseId = tag;
-    for (const frame of this.#framer.push(pcm)) this.#playout.enqueue(frame, tag);
-  }
-
-  #sendFrame(frame: Int16Array): void {
-    this.#ledger.agentFrameSent(this.elapsedMs());
-    this.#deps.audioTap?.agentAudio(frame, this.elapsedMs());
-    this.#deps.leg.sendAudio(frame);
   }
 
   /**
@@ -480,42 +394,15 @@ export class Call {
    * end's buffer first (it is what the caller hears), then our queue, then the model.
    */
   #bargeIn(atMs: number): void {
-    const stopped = this.#stopAgent(atMs);
+    const stopped = this.#voice.stop(atMs, () => this.#link.session?.cancelResponse());
     if (stopped === undefined) return;
     this.#ledger.bargeIn({ atMs: Math.round(atMs), ...stopped });
     this.#log.info(stopped, 'barge-in');
   }
 
-  /** Stops what the agent is saying and records how much of it was heard; undefined if silent. */
-  #stopAgent(atMs: number): { responseId: string; heardMs: number; droppedFrames: number } | undefined {
-    const playing = this.#playout.active;
-    const live = this.#liveResponseId;
-    if (!playing && live === undefined) return undefined;
-    if (playing) this.#deps.leg.clear();
-    const droppedFrames = this.#playout.clear();
-    this.#framer.clear();
-    // The resampler holds the cut response's last few milliseconds; they must not prefix the next one.
-    this.#down?.reset();
-    if (live !== undefined) {
-      this.#link.session?.cancelResponse();
-      this.#cutResponses.add(live);
-    }
-    const cut = playing ? this.#lastAudioResponseId : live;
-    if (cut === undefined) return undefined;
-    this.#cutResponses.add(cut);
-    const heardMs = this.#playout.heardMs(cut);
-    this.#ledger.transcript.agentInterrupted(cut, heardMs, atMs);
-    return { responseId: cut, heardMs: Math.round(heardMs), droppedFrames };
-  }
-
   #onResponseDone(responseId: string, status: string, usage: AiUsage | undefined): void {
     if (usage) this.#ledger.addUsage(usage);
-    if (this.#liveResponseId === responseId) this.#liveResponseId = undefined;
-    if (!this.#cutResponses.has(responseId)) {
-      // Play the response's last partial frame, padded, instead of leaving it in the framer.
-      const tail = this.#framer.flush();
-      if (tail) this.#playout.enqueue(tail, responseId);
-    }
+    this.#voice.responseDone(responseId);
     const followUp = this.#followUp;
     if (followUp?.responseId === responseId) {
       if (status === 'completed') {
@@ -596,7 +483,7 @@ export class Call {
 
   #onPlayoutIdle(): void {
     this.#link.quietMoment();
-    if (!this.#callerSpeaking && this.#liveResponseId === undefined && this.#state === 'active' && !this.#afterSpeaking.transferring) {
+    if (!this.#callerSpeaking && this.#voice.liveResponseId === undefined && this.#state === 'active' && !this.#afterSpeaking.transferring) {
       this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
     }
   }
@@ -637,7 +524,7 @@ export class Call {
     const steps: Array<[string, () => void]> = [
       ['limits', () => this.#limits.stop()],
       ['abort', () => this.#abort.abort()],
-      ['playout', () => this.#playout.close()],
+      ['playout', () => this.#voice.close()],
       ['ai', () => {
         settling = this.#link.session?.finish(TRANSCRIPT_GRACE_MS);
         this.#link.close();
