@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
 import type { StreamResampler } from '../audio/resampler.js';
-import type { AiEvent, AiUsage, ConversationPrimer } from './ai-session.js';
+import type { AiEvent, AiUsage } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';
 import { AgentVoice } from './agent-voice.js';
 import type { CallDeps } from './call-deps.js';
@@ -23,6 +23,7 @@ import { GreetingFlow } from './greeting.js';
 import { ModelLink } from './model-link.js';
 import { DEFAULT_REALTIME_BUDGET, RealtimeBudget } from './realtime-budget.js';
 import { maskedRecord, SensitiveValues } from './sensitive-values.js';
+import { runToolCall } from './tool-call.js';
 import type { AfterSpeaking, DigitAction } from './tool-runner.js';
 
 export { FRAME_MS } from './agent-voice.js';
@@ -136,7 +137,8 @@ export class Call {
       log: deps.logger,
       now: () => this.elapsedMs(),
       onEvent: (event) => this.#onAi(event),
-      primer: () => this.#primer(),
+      // What the caller said and heard (masked: it leaves the bridge again).
+      primer: () => ({ turns: this.#ledger.transcript.asHeard().map((t) => ({ ...t, text: this.#sensitive.maskText(t.text) })) }),
       isQuiet: () => this.#isQuiet(),
       onInterrupted: (why) => this.#onModelInterrupted(why),
       onResumed: () => this.#onModelResumed(),
@@ -362,16 +364,6 @@ export class Call {
     );
   }
 
-  /** The conversation as the caller experienced it, for a session that takes over. */
-  #primer(): ConversationPrimer {
-    const turns: ConversationPrimer['turns'] = [];
-    for (const turn of this.#ledger.transcript.turns) {
-      if (turn.role === 'caller') turns.push({ role: 'caller', text: this.#sensitive.maskText(turn.text) });
-      else turns.push({ role: 'agent', text: this.#sensitive.maskText(turn.interrupted?.heardText ?? turn.text) });
-    }
-    return { turns };
-  }
-
   /** Plays a preloaded recording (greeting, reconnect line, apology). */
   #playRecording(tag: string, audio: { pcm: Int16Array; sampleRateHz: number } | undefined, transcript: string | undefined): Promise<void> {
     if (audio) return this.#voice.play(tag, audio, transcript);
@@ -416,45 +408,17 @@ export class Call {
   }
 
   async #runTool(toolCallId: string, name: string, rawArgs: string, atMs: number): Promise<void> {
+    const startedMs = this.#now();
     this.#toolsInFlight += 1;
-    try {
-      await this.#runToolNow(toolCallId, name, rawArgs, atMs);
-    } finally {
-      this.#toolsInFlight -= 1;
-    }
-  }
-
-  async #runToolNow(toolCallId: string, name: string, rawArgs: string, atMs: number): Promise<void> {
-    const started = this.#now();
-    let args: unknown;
-    let output: string;
-    let recordOutput: string | undefined;
-    let then: AfterSpeaking = { action: 'none' };
-    try {
-      try {
-        args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
-      } catch {
-        // JSON.parse's message quotes the text, which may hold what the caller typed.
-        throw new Error(`${name}: the arguments are not valid JSON (${rawArgs.trim().length} characters)`);
-      }
-      // Before the tool runs: its sensitive values must be masked in anything logged meanwhile.
-      this.#sensitive.addArguments(name, args);
-      this.#log.debug({ tool: name, arguments: this.#sensitive.maskArguments(name, rawArgs) }, 'tool call arguments');
-      const outcome = await this.#deps.tools.run(name, args, { callId: this.id, signal: this.#abort.signal });
-      output = outcome.output;
-      recordOutput = outcome.recordOutput;
-      then = outcome.then;
-    } catch (err) {
-      // The model gets a short error it can apologise for; the call carries on.
-      output = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      this.#log.warn({ tool: name, detail: this.#sensitive.maskText(output) }, 'tool failed');
-    }
+    const context = { callId: this.id, signal: this.#abort.signal };
+    const result = await runToolCall(name, rawArgs, { tools: this.#deps.tools, sensitive: this.#sensitive, log: this.#log, context });
+    this.#toolsInFlight -= 1;
     if (this.#state !== 'active') return;
-    const durationMs = Math.round(this.#now() - started);
-    this.#ledger.toolCall({ name, arguments: rawArgs.trim(), output: recordOutput ?? output, durationMs, atMs: Math.round(atMs) });
-    this.#log.info({ tool: name, durationMs, then: then.action }, 'tool call');
-    if (then.action !== 'none') this.#followUp = { then };
-    this.#link.session?.sendToolResult(toolCallId, output);
+    const durationMs = Math.round(this.#now() - startedMs);
+    this.#ledger.toolCall({ name, arguments: rawArgs.trim(), output: result.recordOutput, durationMs, atMs: Math.round(atMs) });
+    this.#log.info({ tool: name, durationMs, then: result.then.action }, 'tool call');
+    if (result.then.action !== 'none') this.#followUp = { then: result.then };
+    this.#link.session?.sendToolResult(toolCallId, result.output);
   }
 
   /**

@@ -82,4 +82,11 @@ export class Transcript {
       .join('');
     draft.turn.interrupted = { heardMs: Math.round(heardMs), heardText };
   }
+
+  /** Every turn as the caller experienced it: an interrupted agent turn as far as it was heard. */
+  asHeard(): Array<{ role: 'caller' | 'agent'; text: string }> {
+    return this.turns.map((turn) =>
+      turn.role === 'caller' ? { role: 'caller', text: turn.text } : { role: 'agent', text: turn.interrupted?.heardText ?? turn.text },
+    );
+  }
 }
