@@ -140,6 +140,8 @@ export class Call {
       close: (reason, detail) => this.close(reason, detail),
       tellModel: (instructions) => this.#ai?.createResponse(instructions),
       resumeAfterFailedTransfer: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
+      recordTransfer: (entry) => this.#ledger.transfer(entry),
+      elapsedMs: () => this.elapsedMs(),
       log: deps.logger,
     });
   }
