@@ -16,14 +16,16 @@ import { CallRegistry } from './call/registry.js';
 import type { Config } from './config/schema.js';
 import { adminApi } from './http/admin-api.js';
 import { callsApi } from './http/calls-api.js';
-import { buildHttpServer } from './http/http-server.js';
+import { buildHttpServer, buildOpsServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
+import { setupPlatforms } from './platforms.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
 import { asSrfApp } from './sip/srf-shapes.js';
+import { startupSummary } from './startup-summary.js';
 
 export interface AppOverrides {
   /** Replace the model connector (tests). */
@@ -38,8 +40,8 @@ export interface App {
   agents: AgentDirectory;
   /** The SIP front end once started, when sip.enabled. */
   readonly sip: SipFrontEnd | undefined;
-  /** Resolves with the bound HTTP address. */
-  start(): Promise<{ host: string; port: number }>;
+  /** Resolves with the bound HTTP address (and the ops listener's port, when ops.port is set). */
+  start(): Promise<{ host: string; port: number; opsPort?: number }>;
   /** Stop admitting calls, end live calls with `shutdown` after `graceMs`, close everything. */
   close(graceMs?: number): Promise<void>;
   onCallEnded(listener: (record: CallRecord) => void): void;
@@ -116,13 +118,16 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       onRefused: (status) => metrics.sipRefused(status),
     });
   };
-  const http = buildHttpServer({
+  const httpDeps = {
     calls,
     metrics: metrics.registry,
     readinessChecks: [
       () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
     ],
-  });
+  };
+  const http = buildHttpServer({ ...httpDeps, serveMetrics: config.ops.port === null });
+  const ops = config.ops.port === null ? undefined : buildOpsServer(httpDeps);
+  const platforms = setupPlatforms(config, http, (to) => calls.refusal(to), logger);
   const adminToken = config.secrets.adminToken;
   if (adminToken) {
     void http.register(callsApi, { store: records.store, adminToken });
@@ -135,6 +140,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     logger: logger.child({ component: 'media' }),
     authToken: mediaToken,
     ...(config.secrets.twilioAuthToken ? { twilioAuthToken: config.secrets.twilioAuthToken } : {}),
+    ...(platforms.twilioTransfer ? { twilioTransfer: platforms.twilioTransfer } : {}),
     ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
     startTimeoutMs: config.media.startTimeoutMs,
     maxFrameBytes: config.media.maxFrameBytes,
@@ -152,8 +158,25 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       records.start();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address() as AddressInfo;
+      let opsAddress: AddressInfo | undefined;
+      if (ops && config.ops.port !== null) {
+        await ops.listen({ host: config.ops.host, port: config.ops.port });
+        opsAddress = ops.server.address() as AddressInfo;
+      }
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
-      return { host: address.address, port: address.port };
+      const summary = startupSummary({
+        publicBaseUrl: config.media.publicBaseUrl,
+        listen: { host: address.address, port: address.port },
+        ops: opsAddress ? { host: opsAddress.address, port: opsAddress.port } : null,
+        platforms: platforms.summary,
+        paths: platforms.paths,
+        sip: sip
+          ? { drachtio: `${config.sip.host}:${config.sip.port}`, advertisedAddress: sip.advertisedAddress, rtpPorts: `${config.sip.rtp.portMin}-${config.sip.rtp.portMax}/udp` }
+          : null,
+      });
+      logger.info({ transports: summary.transports, urls: summary.urls }, 'where to point platforms');
+      for (const warning of summary.warnings) logger.warn(warning);
+      return { host: address.address, port: address.port, ...(opsAddress ? { opsPort: opsAddress.port } : {}) };
     },
     async close(graceMs = 0) {
       calls.drain();
@@ -165,6 +188,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       sip?.close();
       await fork.close();
       await http.close();
+      await ops?.close();
       await records.close();
     },
   };

@@ -59,6 +59,15 @@ export const configSchema = z
           .refine((rtp) => rtp.portMax - rtp.portMin >= 3, { message: 'portMax must leave room for at least two calls above portMin' }),
       })
       .strict(),
+    ops: z
+      .object({
+        // null: /metrics is served on the main listener; a port: on its own listener instead.
+        port: z.number().int().min(0).max(65535).nullable(),
+        host: z.string().min(1),
+      })
+      .strict(),
+    twilio: z.object({ apiBaseUrl: z.string().url(), requestTimeoutMs: z.number().int().positive() }).strict(),
+    jambonz: z.object({ sampleRateHz: z.union([z.literal(8000), z.literal(16000)]) }).strict(),
     agentsDir: z.string(),
     records: z
       .object({
@@ -94,6 +103,8 @@ export interface Secrets {
   dashscopeRegionKeys?: Partial<Record<'singapore' | 'beijing', string>>;
   mediaToken?: string;
   twilioAuthToken?: string;
+  /** With twilioAuthToken: transfers on Twilio calls go through Twilio's REST API. */
+  twilioAccountSid?: string;
   drachtioSecret?: string;
   /** Bearer token for the admin and call-records APIs; without it those routes are not served. */
   adminToken?: string;

@@ -5,9 +5,10 @@
  * parameters, so there it is the URL alone. Behind a proxy or TLS terminator the URL we see
  * differs from the one Twilio signed, hence publicBaseUrl.
  *
- * Pure Twilio knowledge, importing nothing from the bridge: the media and HTTP adapters share it.
+ * Pure Twilio knowledge (it imports only the public-URL leaf): the media and HTTP adapters share it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { httpBase, wsBase } from '../public-url.js';
 
 /** Form parameters as Twilio posted them; a name may repeat. */
 export type TwilioParams = ReadonlyArray<readonly [string, string]>;
@@ -59,16 +60,4 @@ export function signedUrl(requestUrl: string, hostHeader: string | undefined, pu
  */
 export function signedWebhookUrl(requestUrl: string, hostHeader: string | undefined, publicBaseUrl?: string): string {
   return httpBase(publicBaseUrl, hostHeader) + requestUrl;
-}
-
-/** `https://host` for the bridge's public address (publicBaseUrl, else the Host header). */
-export function httpBase(publicBaseUrl: string | undefined, hostHeader: string | undefined): string {
-  if (publicBaseUrl === undefined) return `https://${hostHeader ?? 'localhost'}`;
-  return publicBaseUrl.replace(/\/+$/, '').replace(/^ws(s?):/i, 'http$1:');
-}
-
-/** `wss://host` for the bridge's public address (publicBaseUrl, else the Host header). */
-export function wsBase(publicBaseUrl: string | undefined, hostHeader: string | undefined): string {
-  if (publicBaseUrl === undefined) return `wss://${hostHeader ?? 'localhost'}`;
-  return publicBaseUrl.replace(/\/+$/, '').replace(/^http(s?):/i, 'ws$1:');
 }

@@ -41,4 +41,21 @@ describe('configuration', () => {
     expect(qwenEndpoint(config)).toBe('wss://ws123.ap-southeast-1.maas.aliyuncs.com/api-ws/v1/realtime');
     expect(qwenEndpoint(loadConfig({}))).toBe('wss://dashscope-intl.aliyuncs.com/api-ws/v1/realtime');
   });
+
+  it('reads booleans strictly from the environment: an unknown word is an error naming the variable', () => {
+    expect(loadConfig({ SIP_ENABLED: 'yes' }).sip.enabled).toBe(true);
+    expect(loadConfig({ SIP_ENABLED: 'TRUE' }).sip.enabled).toBe(true);
+    expect(loadConfig({ SIP_ENABLED: 'off' }).sip.enabled).toBe(false);
+    expect(loadConfig({ SIP_ENABLED: '0' }).sip.enabled).toBe(false);
+    expect(() => loadConfig({ SIP_ENABLED: 'ture' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SIP_ENABLED: 'ture' })).toThrow(/SIP_ENABLED="ture" is not a boolean/);
+    expect(() => loadConfig({ RECORDING_ENABLED: 'enabled' })).toThrow(/RECORDING_ENABLED/);
+  });
+
+  it('takes the Twilio account SID as a secret and an ops port from the environment', () => {
+    const config = loadConfig({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 't', OPS_PORT: '9464' });
+    expect(config.secrets).toMatchObject({ twilioAccountSid: 'AC123', twilioAuthToken: 't' });
+    expect(config.ops.port).toBe(9464);
+    expect(loadConfig({}).ops.port).toBeNull();
+  });
 });
