@@ -25,7 +25,7 @@ import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
 import { asSrfApp } from './sip/srf-shapes.js';
-import { startupSummary } from './startup-summary.js';
+import { logStartupSummary } from './startup-summary.js';
 
 export interface AppOverrides {
   /** Replace the model connector (tests). */
@@ -164,18 +164,14 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
         opsAddress = ops.server.address() as AddressInfo;
       }
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
-      const summary = startupSummary({
+      logStartupSummary(logger, {
         publicBaseUrl: config.media.publicBaseUrl,
         listen: { host: address.address, port: address.port },
         ops: opsAddress ? { host: opsAddress.address, port: opsAddress.port } : null,
         platforms: platforms.summary,
         paths: platforms.paths,
-        sip: sip
-          ? { drachtio: `${config.sip.host}:${config.sip.port}`, advertisedAddress: sip.advertisedAddress, rtpPorts: `${config.sip.rtp.portMin}-${config.sip.rtp.portMax}/udp` }
-          : null,
+        sip: sip ? { drachtio: `${config.sip.host}:${config.sip.port}`, advertisedAddress: sip.advertisedAddress, rtpPorts: `${config.sip.rtp.portMin}-${config.sip.rtp.portMax}/udp` } : null,
       });
-      logger.info({ transports: summary.transports, urls: summary.urls }, 'where to point platforms');
-      for (const warning of summary.warnings) logger.warn(warning);
       return { host: address.address, port: address.port, ...(opsAddress ? { opsPort: opsAddress.port } : {}) };
     },
     async close(graceMs = 0) {

@@ -2,6 +2,7 @@
  * The start-up log line an operator reads first: which transports are on and the exact URLs to
  * give each platform. Secrets are never part of it.
  */
+import type { Logger } from './log.js';
 import { httpBase, wsBase } from './public-url.js';
 
 export interface StartupFacts {
@@ -49,4 +50,10 @@ export function startupSummary(facts: StartupFacts): StartupSummary {
     urls.sip = `drachtio-server ${facts.sip.drachtio}; RTP ${facts.sip.advertisedAddress} ports ${facts.sip.rtpPorts}`;
   }
   return { transports, urls, warnings };
+}
+
+export function logStartupSummary(logger: Logger, facts: StartupFacts): void {
+  const summary = startupSummary(facts);
+  logger.info({ transports: summary.transports, urls: summary.urls }, 'where to point platforms');
+  for (const warning of summary.warnings) logger.warn(warning);
 }
