@@ -14,7 +14,7 @@
  * agent answers, or a full or draining bridge, gets `sip:decline` before any stream exists.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import type { Logger } from '../log.js';
 import { wsBase } from '../public-url.js';
 
@@ -49,7 +49,7 @@ export const jambonzApp: FastifyPluginCallback<JambonzAppOptions> = (app, opts, 
     const password = decoded.slice(decoded.indexOf(':') + 1);
     return decoded.includes(':') && timingSafeEqual(createHash('sha256').update(password).digest(), expected);
   };
-  const refuse = (reply: { code(n: number): { header(k: string, v: string): { send(b: unknown): unknown } } }) =>
+  const refuse = (reply: FastifyReply): FastifyReply =>
     reply.code(401).header('www-authenticate', 'Basic realm="qwen-phone-bridge"').send({ error: 'unauthorized' });
 
   app.post(
