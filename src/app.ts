@@ -26,6 +26,7 @@ import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
 import { asSrfApp } from './sip/srf-shapes.js';
 import { logStartupSummary } from './startup-summary.js';
+import { loadUnavailableRecording } from './unavailable-recording.js';
 
 export interface AppOverrides {
   /** Replace the model connector (tests). */
@@ -87,6 +88,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
   };
+  const unavailableAudio = loadUnavailableRecording(config.calls.unavailable);
   const records = setupRecords(config, logger);
   const calls = new CallRegistry({
     resolveAgent: (dialed, now) => agents.resolve(dialed, now),
@@ -97,6 +99,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     logger,
     newCallId: randomUUID,
     createAudioTap: (callId, _identity, _agent, sampleRateHz) => records.createAudioTap?.(callId, sampleRateHz),
+    ...(unavailableAudio ? { unavailableAudio } : {}),
   });
   const metrics = createMetrics(calls);
   records.attach(calls, metrics.records);

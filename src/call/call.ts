@@ -66,6 +66,8 @@ export interface CallDeps {
   logger: Logger;
   /** A locally played greeting (mode 'file', or the fallback of mode 'model'), preloaded. */
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+  /** Played when the model cannot be reached, before the call ends: an apology, not silence. */
+  unavailableAudio?: UnavailableAudio;
   /** Recording taps, when the agent records calls. */
   audioTap?: CallAudioTap;
   /** Monotonic clock in milliseconds. */
@@ -74,6 +76,13 @@ export interface CallDeps {
 }
 
 export type CallState = 'starting' | 'active' | 'ending' | 'ended';
+
+export interface UnavailableAudio {
+  pcm: Int16Array;
+  sampleRateHz: number;
+  /** What the recording says, for the transcript. */
+  transcript: string;
+}
 
 const GREETING_TAG = 'greeting';
 
@@ -157,7 +166,8 @@ export class Call {
 
   /**
    * Open the model session and the resamplers. Resolves once the call is active, or once it has
-   * ended because that was impossible (the end reason says why); it never rejects.
+   * ended (or is playing its apology before ending) because that was impossible (the end reason
+   * says why); it never rejects.
    */
   async start(): Promise<void> {
     const { settings, profile } = this.#deps;
@@ -194,13 +204,32 @@ export class Call {
       const detail = err instanceof Error ? err.message : String(err);
       const kind = err instanceof AiConnectError ? err.kind : 'internal';
       this.#log.error({ kind, detail }, 'model session could not be opened');
-      await this.close('ai_connect_failed', `${kind}: ${detail}`);
+      // Not awaited: start() resolves while the apology plays; the call ends after it.
+      void this.#endUnavailable(`${kind}: ${detail}`);
       return;
     }
     this.#state = 'active';
     this.#ledger.answered();
     this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
     this.#greet();
+  }
+
+  /**
+   * The model cannot be reached (bad key, service down, timeout): the caller hears the recorded
+   * apology, then the call ends. The call stays 'starting' meanwhile: no model, no digits.
+   */
+  async #endUnavailable(detail: string): Promise<void> {
+    const audio = this.#deps.unavailableAudio;
+    if (audio === undefined) return this.close('ai_connect_failed', detail);
+    const tag = 'unavailable';
+    const resampler = await this.#deps.createResampler(audio.sampleRateHz, this.#deps.leg.sampleRateHz);
+    if (this.#state !== 'starting') return resampler.dispose();
+    this.#ledger.transcript.agentTextDone(tag, audio.transcript, this.elapsedMs());
+    this.#enqueue(tag, resampler.process(audio.pcm));
+    const tail = this.#framer.flush();
+    if (tail) this.#playout.enqueue(tail, tag);
+    resampler.dispose();
+    await this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_connect_failed', detail });
   }
 
   /** Sink for the media leg's events. */

@@ -94,8 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   let tree = readYaml(defaultPath);
   let agentsBase = dirname(defaultPath);
   const overridePath = env.BRIDGE_CONFIG;
+  let overrideTree: Tree = {};
   if (overridePath) {
     const over = readYaml(overridePath);
+    overrideTree = over;
     if ('agentsDir' in over) agentsBase = dirname(resolve(overridePath));
     tree = merge(tree, over);
   }
@@ -124,6 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   if (env.BRIDGE_ADMIN_TOKEN) secrets.adminToken = env.BRIDGE_ADMIN_TOKEN;
   if (env.RECORDS_WEBHOOK_SECRET) secrets.recordsWebhookSecret = env.RECORDS_WEBHOOK_SECRET;
   const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
+  // Like agentsDir: relative to the file that named it.
+  const unavailable = fileConfig.calls.unavailable;
+  if (unavailable !== null && !isAbsolute(unavailable.path)) {
+    const named = overridePath !== undefined && isTree(overrideTree.calls) && 'unavailable' in overrideTree.calls;
+    unavailable.path = resolve(named ? dirname(resolve(overridePath)) : dirname(defaultPath), unavailable.path);
+  }
   if (fileConfig.calls.sessionCapMarginMs >= fileConfig.qwen.sessionCapMs) {
     throw new ConfigError('calls.sessionCapMarginMs must be smaller than qwen.sessionCapMs');
   }

@@ -37,6 +37,8 @@ export const configSchema = z
         drainTimeoutMs: ms,
         sessionCapMarginMs: ms,
         resampler: z.enum(['fir', 'libsamplerate']),
+        // Played when the model cannot be reached; null: the call just ends.
+        unavailable: z.object({ path: z.string().min(1), transcript: z.string() }).strict().nullable(),
       })
       .strict(),
     sip: z

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, qwenEndpoint } from '../../src/config/load.js';
+import { loadUnavailableRecording } from '../../src/unavailable-recording.js';
 
 function overrideFile(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'qpb-config-'));
@@ -57,5 +58,15 @@ describe('configuration', () => {
     expect(config.secrets).toMatchObject({ twilioAccountSid: 'AC123', twilioAuthToken: 't' });
     expect(config.ops.port).toBe(9464);
     expect(loadConfig({}).ops.port).toBeNull();
+  });
+
+  it('resolves the apology recording against the file that names it, and the shipped one loads', () => {
+    const shipped = loadConfig({}).calls.unavailable!;
+    expect(shipped.path).toMatch(/config[\\/]sounds[\\/]model-unavailable\.wav$/);
+    expect(loadUnavailableRecording(shipped)).toMatchObject({ sampleRateHz: 8000, transcript: expect.stringMatching(/^We're sorry/) as string });
+    const path = overrideFile('calls:\n  unavailable: { path: mine.wav, transcript: Sorry. }\n');
+    expect(loadConfig({ BRIDGE_CONFIG: path }).calls.unavailable!.path).toBe(join(dirname(path), 'mine.wav'));
+    expect(() => loadUnavailableRecording({ path: join(dirname(path), 'mine.wav'), transcript: 'Sorry.' })).toThrow(/calls\.unavailable\.path: cannot read/);
+    expect(loadConfig({ BRIDGE_CONFIG: overrideFile('calls:\n  unavailable: null\n') }).calls.unavailable).toBeNull();
   });
 });

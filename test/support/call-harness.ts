@@ -1,7 +1,7 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
 import pino from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
-import { Call, type CallSettings } from '../../src/call/call.js';
+import { Call, type CallSettings, type UnavailableAudio } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import type { CallIdentity } from '../../src/call/media-leg.js';
 import type { CallTools, DigitSink, ToolRunner, TransferWithoutLeg } from '../../src/call/tool-runner.js';
@@ -55,6 +55,7 @@ export function buildCall(
     transferWithoutLeg?: TransferWithoutLeg;
     leg?: FakeLeg;
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
+    unavailableAudio?: UnavailableAudio;
     ai?: FakeAiConnector;
   } = {},
 ): Harness {
@@ -76,6 +77,7 @@ export function buildCall(
     settings: { ...TEST_SETTINGS, ...opts.settings },
     logger: pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
+    ...(opts.unavailableAudio ? { unavailableAudio: opts.unavailableAudio } : {}),
     now: () => Date.now(),
     onEnded: (record) => records.push(record),
   });
