@@ -20,6 +20,7 @@ import { buildHttpServer, buildOpsServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
+import { ModelCheck } from './model-check.js';
 import { setupPlatforms } from './platforms.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
@@ -43,6 +44,11 @@ export interface App {
   readonly sip: SipFrontEnd | undefined;
   /** Resolves with the bound HTTP address (and the ops listener's port, when ops.port is set). */
   start(): Promise<{ host: string; port: number; opsPort?: number }>;
+  /**
+   * Opens one short model session per (region, model) the agents use; true when all connected.
+   * Until a check passes after a failure, /readyz is 503 and says why.
+   */
+  checkModel(): Promise<boolean>;
   /** Stop admitting calls, end live calls with `shutdown` after `graceMs`, close everything. */
   close(graceMs?: number): Promise<void>;
   onCallEnded(listener: (record: CallRecord) => void): void;
@@ -64,6 +70,10 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
             apiKey: endpoint.apiKey,
             ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
             connectTimeoutMs: config.qwen.connectTimeoutMs,
+            connectRetries: config.qwen.connectRetries,
+            connectDeadlineMs: config.qwen.connectDeadlineMs,
+            keepAliveIntervalMs: config.qwen.keepAliveIntervalMs,
+            responseCreatedTimeoutMs: config.qwen.responseCreatedTimeoutMs,
             appendBatchMs: config.qwen.appendBatchMs,
             sessionCapMs: config.qwen.sessionCapMs,
             logger: logger.child({ component: 'qwen', region: endpoint.region }),
@@ -87,6 +97,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     drainTimeoutMs: config.calls.drainTimeoutMs,
     sessionCapMs: config.qwen.sessionCapMs,
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
+    realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const unavailableAudio = loadUnavailableRecording(config.calls.unavailable);
   const records = setupRecords(config, logger);
@@ -121,11 +132,13 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       onRefused: (status) => metrics.sipRefused(status),
     });
   };
+  const modelCheck = new ModelCheck(connectAi, () => agents.agents.map((a) => a.profile), config.qwen.region, logger.child({ component: 'model-check' }));
   const httpDeps = {
     calls,
     metrics: metrics.registry,
     readinessChecks: [
       () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
+      () => modelCheck.readiness(),
     ],
   };
   const http = buildHttpServer({ ...httpDeps, serveMetrics: config.ops.port === null });
@@ -147,8 +160,12 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
     startTimeoutMs: config.media.startTimeoutMs,
     maxFrameBytes: config.media.maxFrameBytes,
+    authFailureLimits: { burst: config.media.authFailureBurst, perMinute: config.media.authFailuresPerMinute },
   });
+  metrics.forkEndpoint(() => fork.counts());
 
+  let closing: Promise<void> | undefined;
+  let endGrace: () => void = () => undefined;
   return {
     calls,
     agents,
@@ -177,18 +194,37 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       });
       return { host: address.address, port: address.port, ...(opsAddress ? { opsPort: opsAddress.port } : {}) };
     },
-    async close(graceMs = 0) {
-      calls.drain();
-      if (calls.size > 0 && graceMs > 0) {
-        logger.info({ activeCalls: calls.size, graceMs }, 'draining');
-        await Promise.race([calls.whenIdle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    checkModel: () => modelCheck.run(),
+    close(graceMs = 0) {
+      // A second close (a second SIGTERM) cuts the grace short; the rest still runs, so the calls
+      // it ends still get their records written.
+      if (closing !== undefined) {
+        endGrace();
+        return closing;
       }
-      await calls.hangupAll('shutdown');
-      sip?.close();
-      await fork.close();
-      await http.close();
-      await ops?.close();
-      await records.close();
+      closing = closeNow(graceMs);
+      return closing;
     },
   };
+
+  async function closeNow(graceMs: number): Promise<void> {
+    modelCheck.close();
+    calls.drain();
+    if (calls.size > 0 && graceMs > 0) {
+      logger.info({ activeCalls: calls.size, graceMs }, 'draining');
+      await Promise.race([
+        calls.whenIdle(),
+        new Promise<void>((resolve) => {
+          setTimeout(resolve, graceMs).unref();
+          endGrace = resolve;
+        }),
+      ]);
+    }
+    await calls.hangupAll('shutdown');
+    sip?.close();
+    await fork.close();
+    await http.close();
+    await ops?.close();
+    await records.close();
+  }
 }

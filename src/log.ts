@@ -17,6 +17,11 @@ export const REDACT_PATHS = [
   '*.token',
   'secrets',
   '*.secrets',
+  'password',
+  '*.password',
+  // Header values carry credentials under any name (X-Api-Key, Cookie, a vendor's own): none is logged.
+  'headers.*',
+  '*.headers.*',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

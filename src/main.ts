@@ -10,9 +10,12 @@ import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
+import { loggableUrl } from './loggable-url.js';
 import { startQwenSimulator } from './sim/qwen/server.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
+/** After a second signal: ending calls, writing records and the webhook queue's 5 s must fit. */
+const HURRIED_EXIT_MS = 10_000;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
     config.secrets.dashscopeApiKey = simKey;
     // Every agent's region is answered by the simulator, whatever keys the environment holds.
     config.secrets.dashscopeRegionKeys = { singapore: simKey, beijing: simKey };
-    logger.warn({ url: sim.url }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
+    logger.warn({ url: loggableUrl(sim.url) }, 'SIMULATOR: calls are answered by the built-in Qwen simulator, not the real model');
     if (!config.secrets.mediaToken) {
       config.secrets.mediaToken = randomBytes(16).toString('hex');
       // Printed once to the console (not the log) so a person can point a fork at the bridge.
@@ -53,14 +56,24 @@ async function main(): Promise<void> {
 
   const app = buildApp(config, logger);
   await app.start();
+  // A wrong key or region shows up now, in the log and on /readyz, not on the first caller.
+  if (config.qwen.startupCheck) void app.checkModel();
 
-  let stopping = false;
+  let signals = 0;
   const stop = (signal: string): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+    signals += 1;
+    if (signals === 2) {
+      // Impatience ends the grace, not the bookkeeping: live calls are ended now and their
+      // records still written. A third signal (or a shutdown stuck for 10 s) exits regardless.
+      logger.warn({ signal }, 'second signal: ending calls now');
+      void app.close();
+      setTimeout(() => process.exit(1), HURRIED_EXIT_MS).unref();
+      return;
+    }
+    if (signals > 2) {
+      logger.warn({ signal }, 'third signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
     logger.info({ signal }, 'shutting down');
     void app
       .close(SHUTDOWN_GRACE_MS)

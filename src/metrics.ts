@@ -4,6 +4,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallRegistry } from './call/registry.js';
+import type { ForkCounts } from './media/fork-counts.js';
 import type { RecordsMetrics } from './records/records-metrics.js';
 
 export interface BridgeMetrics {
@@ -12,6 +13,8 @@ export interface BridgeMetrics {
   sipRefused(status: number): void;
   /** Call records, end-of-call webhooks and recordings. */
   records: RecordsMetrics;
+  /** Publish the fork endpoint's counters (read at each scrape). */
+  forkEndpoint(counts: () => ForkCounts): void;
 }
 
 export function createMetrics(calls: CallRegistry): BridgeMetrics {
@@ -78,7 +81,12 @@ export function createMetrics(calls: CallRegistry): BridgeMetrics {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  return { registry, sipRefused: (status) => sipRefused.inc({ status: String(status) }), records: createRecordsMetrics(registry) };
+  return {
+    registry,
+    sipRefused: (status) => sipRefused.inc({ status: String(status) }),
+    records: createRecordsMetrics(registry),
+    forkEndpoint: (counts) => forkMetrics(registry, counts),
+  };
 }
 
 function createRecordsMetrics(registry: Registry): RecordsMetrics {
@@ -122,4 +130,36 @@ function createRecordsMetrics(registry: Registry): RecordsMetrics {
     webhookRetry: () => retries.inc(),
     recordingFailed: () => recordingFailures.inc(),
   };
+}
+
+/** The fork endpoint keeps plain counters; these mirror them at scrape time. */
+function forkMetrics(registry: Registry, counts: () => ForkCounts): void {
+  new Counter({
+    name: 'bridge_media_refused_total',
+    help: 'Media streams refused or closed before or instead of a call, by reason (unknown_path, unauthorized, rate_limited, start_timeout, admission_refused, protocol_error)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(counts().rejected)) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'bridge_media_auth_failures_total',
+    help: 'Media upgrades that failed authentication, by reason (missing_credentials, bad_token, bad_signature)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(counts().authFailures)) this.inc({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'bridge_media_connections',
+    help: 'Media stream sockets open now',
+    registers: [registry],
+    collect() {
+      this.set(counts().connections);
+    },
+  });
 }

@@ -35,8 +35,9 @@ export function regionEndpoint(config: Config, region: ModelRegion): RegionEndpo
   const apiKey = regionApiKey(config, region);
   if (apiKey === undefined) return undefined;
   const { workspaceId } = config.qwen;
-  // qwen.workspaceId is a Singapore workspace (the endpoint it selects is Singapore's).
-  const withWorkspace = workspaceId && (region === config.qwen.region || region === 'singapore');
+  // qwen.workspaceId is a Singapore workspace (the endpoint it selects is Singapore's); a Beijing
+  // key with a Singapore workspace header would be refused, and Beijing's default domain needs none.
+  const withWorkspace = workspaceId && region === 'singapore';
   return { region, url: qwenEndpoint(config, region), apiKey, ...(withWorkspace ? { workspaceId } : {}) };
 }
 

@@ -70,7 +70,8 @@ export const agentFileSchema = z
     numbers: z.array(z.string().min(1)).default([]),
     model: z.string().min(1).optional(),
     region: z.enum(['singapore', 'beijing']).optional(),
-    voice: z.string().min(1).default('Tina'),
+    /** Unset: the model family's default voice (qwen3.5/3.8: Tina). Checked against the model at load. */
+    voice: z.string().min(1).optional(),
     /** The protocol has no language setting: this becomes a line of the instructions. */
     language: z.string().min(1).optional(),
     instructions: z.string().min(1).optional(),

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { CallIdentity } from '../call/media-leg.js';
+import { SensitiveValues, type ArgumentPath } from '../call/sensitive-values.js';
 import type { CallTools, DigitAction, ToolOutcome } from '../call/tool-runner.js';
 import type { BuiltinToolName } from './agent-file.js';
 import { collectRequest, endCall, transferCall, type TransferTarget } from './builtin-tools.js';
@@ -51,6 +52,9 @@ export function openCallTools(
     to: call.identity.to,
     agentId: spec.agentId,
   };
+  const sensitive = new SensitiveValues(
+    new Map<string, readonly ArgumentPath[]>([...spec.webhooks].map(([name, tool]) => [name, tool.sensitivePaths ?? []])),
+  );
   const collector = new DigitCollector({ typeAheadMs: opts.typeAheadMs ?? DEFAULT_TYPE_AHEAD_MS });
   const transferWebhook = spec.transferWebhook;
 
@@ -66,6 +70,9 @@ export function openCallTools(
             const collected = await collector.collect(collectRequest(args), ctx.signal);
             // The digits go to the model only (not logs, not call records): they are often account numbers.
             log.info({ ended_by: collected.ended_by, count: collected.digits.length }, 'digits collected');
+            // From now on the entry is masked wherever it turns up: another tool's arguments, a
+            // webhook's answer, the agent reading it back.
+            sensitive.add(collected.digits);
             const masked = { ...collected, digits: 'x'.repeat(collected.digits.length) };
             return { ...none(JSON.stringify(collected)), recordOutput: JSON.stringify(masked) };
           }
@@ -76,6 +83,7 @@ export function openCallTools(
       return none(JSON.stringify({ error: `unknown tool ${name}` }));
     },
     digits: digitRouter({ collector, keypad: spec.keypad, collectEnabled: spec.builtins.has('collect_digits') }),
+    sensitive,
   };
   if (transferWebhook) {
     tools.transferWithoutLeg = (target, destination, ctx) => transferByWebhook(transferWebhook, context, target, destination, ctx.signal, log);

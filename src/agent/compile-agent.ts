@@ -15,9 +15,10 @@ import { parseRange, type BusinessHours, type Weekday } from './business-hours.j
 import { openCallTools, type AgentToolSpec, type CallToolOptions } from './call-tools.js';
 import { expandEnv } from './env-template.js';
 import { compileKeypad } from './keypad.js';
-import { modelSupportsTools } from './model-support.js';
+import { capabilitiesOf, checkVoice } from '../models/qwen-capabilities.js';
 import type { AgentProfile, Greeting, ModelRegion, ToolDeclaration } from './profile.js';
 import type { WebhookEndpoint } from './webhook-client.js';
+import { sensitiveParameters } from './webhook-file.js';
 import type { WebhookTool } from './webhook-tool.js';
 
 export interface CompileContext {
@@ -124,6 +125,43 @@ function instructionsOf(file: AgentFile, where: string, ctx: CompileContext): st
   return file.language !== undefined ? `${text.trimEnd()}\n\nSpeak ${file.language} on this call.` : text;
 }
 
+/** The voice the agent speaks with: given and valid for the model, or the family's default. */
+function checkedVoice(file: AgentFile, model: string, fileName: string, ctx: CompileContext): string {
+  if (file.voice === undefined) return capabilitiesOf(model).defaultVoice;
+  const verdict = checkVoice(model, file.voice);
+  switch (verdict.kind) {
+    case 'ok':
+      break;
+    case 'unsupported':
+      ctx.problems.push(`${fileName}: voice: ${verdict.why}`);
+      break;
+    case 'cloned':
+    case 'unchecked':
+      ctx.warnings.push(`${fileName}: voice: ${verdict.why}`);
+      break;
+  }
+  return file.voice;
+}
+
+/**
+ * semantic_vad on a family without it is refused (the sibling audio models answer it with an
+ * error, and a refused session.update fails every call); idle_timeout_ms there is dropped by the
+ * service anyway, so it is left out with a warning.
+ */
+function checkedTurnDetection(file: AgentFile, model: string, fileName: string, ctx: CompileContext): AgentFile['turnDetection'] {
+  const caps = capabilitiesOf(model);
+  const td = file.turnDetection;
+  if (td.type === 'semantic_vad' && !caps.semanticVad) {
+    ctx.problems.push(`${fileName}: turnDetection.type: semantic_vad is not available on ${model}; use server_vad (or a qwen3.5/qwen3.8 model)`);
+  }
+  if (td.type === 'server_vad' && td.idleTimeoutMs !== undefined && !caps.idleTimeout) {
+    ctx.warnings.push(`${fileName}: turnDetection.idleTimeoutMs: ${model} does not re-prompt a silent caller; left out`);
+    const { idleTimeoutMs: _dropped, ...rest } = td;
+    return rest;
+  }
+  return td;
+}
+
 export function compileAgent(file: AgentFile, fileName: string, ctx: CompileContext): CompiledAgent | undefined {
   const problemsBefore = ctx.problems.length;
   const instructions = instructionsOf(file, fileName, ctx);
@@ -147,17 +185,21 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
     }
     const spec = tool.webhook;
     const endpoint = webhookEndpoint(spec, `tools.${i}`, fileName, ctx);
-    if (endpoint) webhooks.set(spec.name, { name: spec.name, endpoint, retries: spec.retries, maxResponseBytes: spec.maxResponseBytes });
-    declarations.push({ name: spec.name, description: spec.description, parameters: spec.parameters });
+    const sensitive = sensitiveParameters(spec.parameters);
+    if (endpoint) webhooks.set(spec.name, { name: spec.name, endpoint, retries: spec.retries, maxResponseBytes: spec.maxResponseBytes, sensitivePaths: sensitive.paths });
+    declarations.push({ name: spec.name, description: spec.description, parameters: sensitive.forModel });
   });
-  const toolsOffered = declarations.length === 0 || modelSupportsTools(model);
+  const caps = capabilitiesOf(model);
+  const toolsOffered = declarations.length === 0 || caps.tools === 'supported';
   if (!toolsOffered) {
     ctx.warnings.push(
-      `${fileName}: model ${model} cannot call tools (only qwen3.5 models can): ${declarations.map((d) => d.name).join(', ')} left out; the keypad map still works`,
+      `${fileName}: model ${model} drops tools silently (only the qwen3.5 and qwen3.8 models call them): ${declarations.map((d) => d.name).join(', ')} left out; the keypad map still works`,
     );
     builtins.clear();
     webhooks.clear();
   }
+  const voice = checkedVoice(file, model, fileName, ctx);
+  const turnDetection = checkedTurnDetection(file, model, fileName, ctx);
 
   const greeting = resolveGreeting(file.greeting, ctx.folder);
   const audio = greetingAudio(greeting, fileName, ctx);
@@ -169,10 +211,10 @@ export function compileAgent(file: AgentFile, fileName: string, ctx: CompileCont
     id: file.id,
     model,
     ...(file.region ? { region: file.region } : {}),
-    voice: file.voice,
+    voice,
     instructions,
     greeting,
-    turnDetection: file.turnDetection,
+    turnDetection,
     transcribeCaller: file.transcribeCaller,
     ...(file.temperature !== undefined ? { temperature: file.temperature } : {}),
     tools: toolsOffered ? declarations : [],

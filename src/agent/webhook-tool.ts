@@ -11,6 +11,8 @@ export interface WebhookTool {
   endpoint: WebhookEndpoint;
   retries: number;
   maxResponseBytes: number;
+  /** Arguments the agent file marks `sensitive: true`: masked in records and logs, sent as is. */
+  sensitivePaths?: readonly (readonly string[])[];
 }
 
 /** Who is calling whom, sent with every webhook request so the service can act on it. */

@@ -1,6 +1,6 @@
 /**
- * Why a session could not be set up, as an AiConnectError the call can act on: auth problems are
- * the user's to fix, rate limits and server errors are worth a retry. The service may refuse the
+ * Why a session could not be set up, as an AiConnectError the call can act on: auth and quota
+ * problems are the user's to fix, rate limits and server errors are worth a retry. The service may refuse the
  * WebSocket upgrade with an HTTP status or accept it and send an `error` event; the docs do not
  * say which, so both are classified the same way.
  */
@@ -19,10 +19,27 @@ function authError(what: string, endpointHost: string, detail: string, httpStatu
   );
 }
 
+/**
+ * Words the service (and the Qwen team's client's classifier) use for throttling and for an
+ * account out of quota or credit; they may come in the code or only in the message.
+ */
+const RATE_LIMIT_TEXT = /limit_requests|LimitRequests|limit_burst_rate|ResourceExhausted|Throttling|rate.?limit|too many requests/i;
+const QUOTA_TEXT = /insufficient_quota|Arrearage|quota exceeded|QuotaExhausted|overdue/i;
+const AUTH_TEXT = /InvalidApiKey|invalid api.?key|AccessDenied|Unauthorized/i;
+
+function quotaError(text: string, httpStatus?: number): AiConnectError {
+  return new AiConnectError(
+    'quota',
+    `Qwen refused the session for the account's quota or balance: ${text}. Check the Model Studio account; retrying will not help.`,
+    httpStatus,
+  );
+}
+
 export function upgradeFailureError(httpStatus: number, endpointHost: string, bodySnippet: string): AiConnectError {
   const detail = bodySnippet === '' ? '' : `: ${bodySnippet}`;
+  if (QUOTA_TEXT.test(bodySnippet)) return quotaError(bodySnippet, httpStatus);
   if (httpStatus === 401 || httpStatus === 403) return authError(`HTTP ${httpStatus}`, endpointHost, detail, httpStatus);
-  if (httpStatus === 429) {
+  if (httpStatus === 429 || RATE_LIMIT_TEXT.test(bodySnippet)) {
     return new AiConnectError('rate_limited', `Qwen is rate limiting this account (HTTP 429)${detail}`, httpStatus);
   }
   if (httpStatus >= 500 && httpStatus <= 599) {
@@ -43,11 +60,15 @@ export function handshakeErrorEventError(
   endpointHost: string,
 ): AiConnectError {
   const detail = `: ${message || code || 'no details'}`;
-  if (/^(InvalidApiKey|AccessDenied|Unauthorized|Forbidden)/i.test(code)) return authError(`code ${code}`, endpointHost, detail);
-  if (/^(Throttling|RateLimit|TooManyRequests)/i.test(code)) {
+  const text = `${code} ${message}`;
+  if (QUOTA_TEXT.test(text)) return quotaError(message || code);
+  if (/^(InvalidApiKey|AccessDenied|Unauthorized|Forbidden|401|403)$/i.test(code) || AUTH_TEXT.test(text)) {
+    return authError(`code ${code}`, endpointHost, detail);
+  }
+  if (/^(Throttling|RateLimit|TooManyRequests|429)/i.test(code) || RATE_LIMIT_TEXT.test(text)) {
     return new AiConnectError('rate_limited', `Qwen is rate limiting this account (code ${code})${detail}`);
   }
-  if (/^(InternalError|SystemError|ServiceUnavailable)/i.test(code)) {
+  if (/^(InternalError|SystemError|ServiceUnavailable|5\d\d)/i.test(code)) {
     return new AiConnectError('server', `Qwen server error during the handshake (code ${code})${detail}`);
   }
   return sessionUpdateSent

@@ -12,9 +12,6 @@ export const QWEN_OUTPUT_RATE_HZ = 24_000;
 /** Current name for both directions; older docs say pcm16/pcm24, which we never send. */
 export const QWEN_AUDIO_FORMAT = 'pcm';
 
-/** The only caller-transcription model the current docs accept. */
-export const QWEN_TRANSCRIPTION_MODEL = 'qwen3-asr-flash-realtime';
-
 /** Samples of input audio in `durationMs` (exact for any whole number of milliseconds at 16 kHz). */
 export function inputSamplesFor(durationMs: number): number {
   return Math.round((durationMs * QWEN_INPUT_RATE_HZ) / 1000);

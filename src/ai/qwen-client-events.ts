@@ -1,9 +1,10 @@
 /**
  * Client → server events of Qwen-Omni-Realtime, built from typed values. Only the events the bridge
- * sends exist here; the service accepts nothing else we could use (no truncate, no text items).
+ * sends exist here (there is no truncate; user text items only on the families that take them).
  */
 import type { AgentProfile, ToolDeclaration, TurnDetection } from '../agent/profile.js';
-import { QWEN_AUDIO_FORMAT, QWEN_TRANSCRIPTION_MODEL } from './qwen-audio-format.js';
+import { capabilitiesOf } from '../models/qwen-capabilities.js';
+import { QWEN_AUDIO_FORMAT } from './qwen-audio-format.js';
 
 export type QwenTurnDetection =
   | {
@@ -26,7 +27,7 @@ export interface QwenSessionConfig {
   input_audio_format: typeof QWEN_AUDIO_FORMAT;
   output_audio_format: typeof QWEN_AUDIO_FORMAT;
   instructions: string;
-  input_audio_transcription: { model: typeof QWEN_TRANSCRIPTION_MODEL } | null;
+  input_audio_transcription: { model: string } | null;
   turn_detection: QwenTurnDetection;
   tools?: QwenTool[];
   temperature?: number;
@@ -40,6 +41,10 @@ export type QwenClientEvent =
   | {
       type: 'conversation.item.create';
       item: { type: 'function_call_output'; call_id: string; output: string };
+    }
+  | {
+      type: 'conversation.item.create';
+      item: { type: 'message'; role: 'user'; content: [{ type: 'input_text'; text: string }] };
     };
 
 export type QwenClientEventType = QwenClientEvent['type'];
@@ -71,7 +76,8 @@ function toQwenTool(tool: ToolDeclaration): QwenTool {
   };
 }
 
-export function sessionUpdate(profile: AgentProfile): QwenClientEvent {
+export function sessionUpdate(profile: AgentProfile): QwenClientEvent & { type: 'session.update' } {
+  const caps = capabilitiesOf(profile.model);
   const session: QwenSessionConfig = {
     // ["audio"] alone is rejected by the service; text rides along with every spoken answer.
     modalities: ['text', 'audio'],
@@ -79,10 +85,11 @@ export function sessionUpdate(profile: AgentProfile): QwenClientEvent {
     input_audio_format: QWEN_AUDIO_FORMAT,
     output_audio_format: QWEN_AUDIO_FORMAT,
     instructions: profile.instructions,
-    input_audio_transcription: profile.transcribeCaller ? { model: QWEN_TRANSCRIPTION_MODEL } : null,
+    input_audio_transcription: profile.transcribeCaller ? { model: caps.transcriptionModel } : null,
     turn_detection: toQwenTurnDetection(profile.turnDetection),
   };
-  // Only qwen3.5 models know `tools`; an agent without tools sends nothing an older model may not know.
+  // The agent loader leaves tools out for families that drop them; an agent without tools sends
+  // no `tools` field at all.
   if (profile.tools.length > 0) session.tools = profile.tools.map(toQwenTool);
   if (profile.temperature !== undefined) session.temperature = profile.temperature;
   return { type: 'session.update', session };
@@ -98,6 +105,11 @@ export function responseCreate(instructions?: string): QwenClientEvent {
 
 export function responseCancel(): QwenClientEvent {
   return { type: 'response.cancel' };
+}
+
+/** A user text message (qwen3.5/3.8 only): how the Qwen team's client makes the model speak first. */
+export function userText(text: string): QwenClientEvent {
+  return { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } };
 }
 
 export function functionCallOutput(callId: string, output: string): QwenClientEvent {

@@ -10,6 +10,7 @@ import type WebSocket from 'ws';
 import type { AgentProfile } from '../agent/profile.js';
 import { pcm16ToBase64 } from '../audio/pcm.js';
 import { AiConnectError, type AiEvent, type AiSession } from '../call/ai-session.js';
+import { capabilitiesOf, type QwenModelCapabilities } from '../models/qwen-capabilities.js';
 import { AppendBatcher } from './append-batcher.js';
 import {
   functionCallOutput,
@@ -17,13 +18,18 @@ import {
   responseCancel,
   responseCreate,
   sessionUpdate,
+  userText,
   type QwenClientEvent,
+  type QwenSessionConfig,
 } from './qwen-client-events.js';
-import { parseServerFrame, type QwenServerEvent } from './qwen-events.js';
+import { parseServerFrame, type FunctionCallItem, type ParsedServerFrame, type QwenServerEvent } from './qwen-events.js';
 import { QWEN_INPUT_RATE_HZ, QWEN_OUTPUT_RATE_HZ, inputSamplesFor } from './qwen-audio-format.js';
 import { ResponseTracker, type ResponseCommand } from './response-tracker.js';
-import { toAiEvent } from './server-event-mapping.js';
+import { toAiEvent, toResponseStatus } from './server-event-mapping.js';
 import { handshakeErrorEventError, readBodySnippet, upgradeFailureError } from './connect-failure.js';
+import { echoDifferences } from './session-echo.js';
+import { keepAliveAppend } from './keep-alive.js';
+import { ToolCallBatches } from './tool-call-batches.js';
 
 /** How long a closing socket may wait for the service's close frame before it is terminated. */
 const CLOSE_HANDSHAKE_LIMIT_MS = 500;
@@ -40,6 +46,18 @@ export interface QwenSessionStats {
   swallowedCancelErrors: number;
   malformedFrames: number;
   unknownEvents: number;
+  /** Seconds of silence sent so the service does not close an idle session (hold, media gap). */
+  keepAlivesSent: number;
+  /** response.create requests the service never answered with response.created. */
+  unansweredRequests: number;
+  /** Tool calls not run because their response ended cancelled or failed. */
+  droppedToolCalls: number;
+}
+
+/** What the probe (and tests) may watch: every frame in, as parsed, and every event out. */
+export interface QwenFrameObserver {
+  received(frame: ParsedServerFrame, text: string, atMs: number): void;
+  sent(event: QwenClientEvent, atMs: number): void;
 }
 
 export interface QwenSessionSettings {
@@ -50,7 +68,24 @@ export interface QwenSessionSettings {
   apiKey: string;
   endpointHost: string;
   nowMs: () => number;
+  /** Send a second of silence when no caller audio went out for this long; 0: never. */
+  keepAliveIntervalMs: number;
+  /** Give up on a response.create the service does not answer within this long. */
+  responseCreatedTimeoutMs: number;
+  observer?: QwenFrameObserver;
 }
+
+/** What the model is told, as a user turn, when it is to greet (families that take text items). */
+export const GREETING_CUE = '[The phone call has just been connected. The caller has not said anything yet.]';
+
+/** A caller transcript this late after its turn ended is given up on. */
+const TRANSCRIPT_OVERDUE_MS = 10_000;
+
+/** How long the greeting waits for conversation.item.created of its text cue before asking anyway. */
+const GREETING_CUE_ACK_MS = 500;
+
+/** The service matches nothing better than the message text for a voice the model cannot speak. */
+const VOICE_REJECTED = /voice\b.*\b(not supported|unsupported|invalid|not exist)|(unsupported|invalid) voice/i;
 
 /**
  * Above this many unsent bytes the link is not keeping up; appends are dropped rather than queued,
@@ -74,9 +109,27 @@ export class QwenRealtimeSession implements AiSession {
     swallowedCancelErrors: 0,
     malformedFrames: 0,
     unknownEvents: 0,
+    keepAlivesSent: 0,
+    unansweredRequests: 0,
+    droppedToolCalls: 0,
   };
   private readonly batcher: AppendBatcher;
   private readonly tracker: ResponseTracker;
+  private readonly toolCalls = new ToolCallBatches();
+  private readonly capabilities: QwenModelCapabilities;
+  private sentConfig: QwenSessionConfig | undefined;
+  private lastAppendAtMs = 0;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private createdTimer: NodeJS.Timeout | undefined;
+  /** Audio deltas of the response in flight, and whether any response has finished yet. */
+  private audioDeltasOfResponse = 0;
+  private anyResponseDone = false;
+  private configRejected = false;
+  /** Caller turns whose final transcript has not arrived (what `finish` waits for). */
+  private readonly awaitingTranscripts = new Map<string, number>();
+  private finishing: { resolve: () => void; timer: NodeJS.Timeout } | undefined;
+  /** The greeting's text cue is out; its response.create waits for the item's confirmation. */
+  private greetingCue: { instructions: string; timer: NodeJS.Timeout } | undefined;
   private openedAtMs: number | undefined;
   private socketError: Error | undefined;
   private delivering = false;
@@ -97,6 +150,7 @@ export class QwenRealtimeSession implements AiSession {
     });
     this.batcher = new AppendBatcher(inputSamplesFor(settings.appendBatchMs), (pcm) => this.sendBatch(pcm));
     this.tracker = new ResponseTracker(settings.nowMs);
+    this.capabilities = capabilitiesOf(settings.profile.model);
     socket.on('open', () => this.onOpen());
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     socket.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.onUnexpectedResponse(req, res));
@@ -114,7 +168,7 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   appendAudio(pcm: Int16Array): void {
-    if (this.connection !== 'open') {
+    if (this.connection !== 'open' || this.finishing !== undefined) {
       this.counters.droppedInputSamples += pcm.length;
       return;
     }
@@ -125,8 +179,33 @@ export class QwenRealtimeSession implements AiSession {
     if (this.connection === 'open') this.batcher.flush();
   }
 
+  greet(instructions: string): void {
+    if (this.connection !== 'open') return;
+    if (!this.capabilities.userTextItems) {
+      this.createResponse(instructions);
+      return;
+    }
+    // Qwen-Live-Harness and clients tested live make the model speak first with a user text item;
+    // a bare response.create on an empty conversation is not documented to work. The request
+    // follows once the item is confirmed, so a service that refuses the item (its error) is not
+    // mistaken for one that refused the greeting: then the request goes out on its own.
+    this.send(userText(GREETING_CUE));
+    const timer = setTimeout(() => this.sendGreetingRequest('no confirmation of the text cue'), GREETING_CUE_ACK_MS);
+    timer.unref();
+    this.greetingCue = { instructions, timer };
+  }
+
+  private sendGreetingRequest(how: string): void {
+    const cue = this.greetingCue;
+    if (cue === undefined) return;
+    clearTimeout(cue.timer);
+    this.greetingCue = undefined;
+    this.log.debug({ how }, 'greeting requested');
+    this.createResponse(cue.instructions);
+  }
+
   createResponse(instructions?: string): void {
-    if (this.connection !== 'open') {
+    if (this.connection !== 'open' || this.finishing !== undefined) {
       this.log.debug({ state: this.connection }, 'response request dropped: session not open');
       return;
     }
@@ -147,18 +226,65 @@ export class QwenRealtimeSession implements AiSession {
       this.log.warn({ toolCallId, state: this.connection }, 'tool result dropped: session not open');
       return;
     }
-    this.send(functionCallOutput(toolCallId, output));
-    // The service does not answer a tool result by itself; the final answer has to be asked for.
-    this.createResponse();
+    const verdict = this.toolCalls.onOutput(toolCallId, output);
+    switch (verdict.kind) {
+      case 'unknown':
+        this.log.warn({ toolCallId }, 'tool result for a call that is not waiting for one; dropped');
+        return;
+      case 'wait':
+        this.log.debug({ toolCallId }, 'tool result held until the response\'s other calls have theirs');
+        return;
+      case 'send':
+        for (const { callId, output: text } of verdict.outputs) this.send(functionCallOutput(callId, text));
+        // The service does not answer tool results by itself; the continuation is asked for once.
+        this.createResponse();
+        return;
+    }
+  }
+
+  finish(maxWaitMs: number): Promise<void> | undefined {
+    // A transcript that has not come in this long is not coming: no reason to hold the socket for it.
+    for (const [itemId, sinceMs] of this.awaitingTranscripts) {
+      if (this.settings.nowMs() - sinceMs > TRANSCRIPT_OVERDUE_MS) this.awaitingTranscripts.delete(itemId);
+    }
+    if (this.connection !== 'open' || this.awaitingTranscripts.size === 0 || maxWaitMs <= 0) {
+      this.close();
+      return undefined;
+    }
+    if (this.finishing !== undefined) return undefined;
+    // Nothing more goes out; billing runs while the socket is open, so the wait is short.
+    this.stopTimers();
+    this.counters.droppedInputSamples += this.batcher.discard();
+    this.log.debug({ items: this.awaitingTranscripts.size, maxWaitMs }, 'waiting for the last caller transcripts');
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endFinish('gave up waiting'), maxWaitMs);
+      timer.unref();
+      this.finishing = { resolve, timer };
+    });
+  }
+
+  private endFinish(how: string): void {
+    const finishing = this.finishing;
+    if (finishing === undefined) return;
+    this.finishing = undefined;
+    clearTimeout(finishing.timer);
+    this.log.debug({ how, missing: this.awaitingTranscripts.size }, 'caller transcripts settled');
+    this.close();
+    finishing.resolve();
   }
 
   close(): void {
+    if (this.finishing !== undefined) {
+      this.endFinish('closed');
+      return;
+    }
     if (this.connection === 'connecting') {
       this.failConnect(new AiConnectError('handshake', 'session closed before it was ready'));
       return;
     }
     if (this.connection !== 'open') return;
     this.connection = 'closing';
+    this.stopTimers();
     this.counters.droppedInputSamples += this.batcher.discard();
     this.undelivered.length = 0;
     this.log.info({ stats: this.stats, sessionAgeMs: this.sessionAgeMs() }, 'qwen session closing');
@@ -175,6 +301,7 @@ export class QwenRealtimeSession implements AiSession {
   failConnect(reason: unknown): void {
     if (this.connection !== 'connecting') return;
     this.connection = 'closed';
+    this.stopTimers();
     this.socket.terminate();
     this.settleReady.reject(reason);
   }
@@ -252,7 +379,13 @@ export class QwenRealtimeSession implements AiSession {
       case 'open':
         break;
     }
+    if (this.finishing !== undefined) {
+      this.connection = 'closed';
+      this.endFinish('the service closed');
+      return;
+    }
     this.connection = 'closed';
+    this.stopTimers();
     this.counters.droppedInputSamples += this.batcher.discard();
     const sessionAgeMs = this.sessionAgeMs();
     const cause = this.isAtSessionCap(sessionAgeMs) ? 'session_cap' : this.socketError === undefined ? 'remote_close' : 'socket_error';
@@ -284,6 +417,7 @@ export class QwenRealtimeSession implements AiSession {
         ? Buffer.concat(data).toString('utf8')
         : Buffer.from(data).toString('utf8');
     const frame = parseServerFrame(text);
+    this.settings.observer?.received(frame, text, this.settings.nowMs());
     switch (frame.kind) {
       case 'malformed':
         // One bad frame does not desynchronise the others (each is a whole JSON document), and
@@ -309,10 +443,17 @@ export class QwenRealtimeSession implements AiSession {
     if (event.type === 'session.created' && this.handshakeStep === 'awaiting_created') {
       this.log.debug({ sessionId: event.sessionId }, 'qwen session created');
       this.handshakeStep = 'awaiting_updated';
-      this.send(sessionUpdate(this.settings.profile));
+      const update = sessionUpdate(this.settings.profile);
+      this.sentConfig = update.session;
+      this.send(update);
     } else if (event.type === 'session.updated' && this.handshakeStep === 'awaiting_updated') {
       this.connection = 'open';
       this.log.info({ sessionId: event.sessionId }, 'qwen session ready');
+      const differences = this.sentConfig === undefined ? [] : echoDifferences(this.sentConfig, event.echo);
+      if (differences.length > 0) {
+        this.log.warn({ model: this.settings.profile.model, differences }, 'qwen did not take all of the agent configuration');
+      }
+      this.startKeepAlive();
       this.deliver({ type: 'ready' });
       this.settleReady.resolve();
     } else if (event.type === 'error') {
@@ -326,33 +467,205 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   private onSessionEvent(event: QwenServerEvent): void {
-    if (!this.keepResponsesInStep(event)) return;
+    switch (event.type) {
+      case 'error':
+        this.onErrorEvent(event);
+        return;
+      case 'response.created':
+        this.onResponseCreated(event.responseId);
+        return;
+      case 'response.audio.delta':
+      case 'response.audio_transcript.delta':
+      case 'response.audio_transcript.done': {
+        // A missing response_id means the response in flight.
+        const responseId = event.responseId || (this.tracker.activeResponseId ?? '');
+        if (this.tracker.isCancelled(responseId)) {
+          if (event.type === 'response.audio.delta') this.counters.droppedAudioDeltas += 1;
+          return;
+        }
+        if (event.type === 'response.audio.delta') this.audioDeltasOfResponse += 1;
+        this.deliverMapped({ ...event, responseId });
+        return;
+      }
+      case 'response.function_call_arguments.done':
+        this.noteToolCall(event.responseId, event.call);
+        return;
+      case 'response.output_item.done':
+        if (event.call !== undefined) this.noteToolCall(event.responseId, event.call);
+        return;
+      case 'response.done':
+        this.onResponseDone(event);
+        return;
+      case 'conversation.item.created':
+        if (this.greetingCue !== undefined && event.itemType === 'message') this.sendGreetingRequest('cue confirmed');
+        this.deliverMapped(event);
+        return;
+      case 'input_audio_buffer.speech_stopped':
+      case 'input_audio_buffer.committed':
+        if (this.settings.profile.transcribeCaller && event.itemId !== '') this.awaitingTranscripts.set(event.itemId, this.settings.nowMs());
+        this.deliverMapped(event);
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+      case 'conversation.item.input_audio_transcription.failed':
+        this.awaitingTranscripts.delete(event.itemId);
+        this.deliverMapped(event);
+        if (this.finishing !== undefined && this.awaitingTranscripts.size === 0) this.endFinish('all transcripts in');
+        return;
+      case 'session.created':
+      case 'session.updated':
+      case 'input_audio_buffer.speech_started':
+      case 'conversation.item.input_audio_transcription.delta':
+      case 'response.audio.done':
+        this.deliverMapped(event);
+        return;
+    }
+  }
+
+  private deliverMapped(event: QwenServerEvent): void {
     const aiEvent = toAiEvent(event, this.log);
     if (aiEvent !== undefined) this.deliver(aiEvent);
   }
 
-  /** Feeds the response tracker and sends what it asks for; false when the core must not see the event. */
-  private keepResponsesInStep(event: QwenServerEvent): boolean {
-    let command: ResponseCommand | undefined;
-    if (event.type === 'error') {
-      const verdict = this.tracker.onError();
-      if (verdict.kind === 'cancel_race') {
-        this.counters.swallowedCancelErrors += 1;
-        this.log.debug({ code: event.code, errorMessage: event.message }, 'error after response.cancel ignored');
-        return false;
+  private onErrorEvent(event: Extract<QwenServerEvent, { type: 'error' }>): void {
+    if (this.greetingCue !== undefined) {
+      // The error answers the text cue (nothing else is in flight yet): greet without it.
+      this.log.warn({ code: event.code, errorMessage: event.message }, 'qwen refused the greeting text cue; greeting with instructions only');
+      this.sendGreetingRequest('cue refused');
+      return;
+    }
+    const text = `${event.code} ${event.message}`;
+    const verdict = this.tracker.onError(text);
+    if (verdict.kind === 'cancel_race') {
+      this.counters.swallowedCancelErrors += 1;
+      this.log.debug({ code: event.code, errorMessage: event.message }, 'error answering our response.cancel ignored');
+      return;
+    }
+    this.log.warn(
+      { code: event.code, status: event.status, param: event.param, errorMessage: event.message, verdict: verdict.kind },
+      'qwen error',
+    );
+    if (verdict.kind === 'create_failed') {
+      this.clearCreatedTimer();
+      if (verdict.command !== undefined) this.sendCommand(verdict.command);
+    }
+    this.deliver({ type: 'error', code: event.code, message: event.message });
+    if (VOICE_REJECTED.test(event.message) && !this.configRejected) {
+      this.configRejected = true;
+      const detail = `voice ${this.settings.profile.voice} rejected by ${this.settings.profile.model}: ${event.message}`;
+      this.log.error({ voice: this.settings.profile.voice, model: this.settings.profile.model }, 'qwen cannot speak with this voice: fix the agent');
+      this.deliver({ type: 'config_rejected', detail });
+    }
+  }
+
+  private onResponseCreated(responseId: string): void {
+    this.clearCreatedTimer();
+    const { command, superseded } = this.tracker.onCreated(responseId);
+    if (superseded !== undefined) {
+      // The old response will not finish on its own: the core treats it as cut off.
+      this.log.info({ responseId: superseded, by: responseId }, 'qwen response superseded by a new one');
+      this.dropToolCallsOf(superseded, 'superseded');
+      this.deliver({ type: 'response_done', responseId: superseded, status: 'cancelled', statusDetails: 'superseded' });
+    }
+    this.audioDeltasOfResponse = 0;
+    this.deliver({ type: 'response_started', responseId });
+    if (command !== undefined) this.sendCommand(command);
+  }
+
+  private noteToolCall(eventResponseId: string, call: FunctionCallItem): void {
+    const responseId = eventResponseId || (this.tracker.activeResponseId ?? '');
+    if (!this.toolCalls.noteCall(responseId, call)) return;
+    this.log.info({ toolCallId: call.callId, name: call.name, responseId }, 'model called a tool');
+    // Length only: arguments may hold what the caller typed; the call logs them masked.
+    this.log.debug({ toolCallId: call.callId, argumentsChars: call.arguments.length }, 'tool call arguments received');
+  }
+
+  private onResponseDone(event: Extract<QwenServerEvent, { type: 'response.done' }>): void {
+    const responseId = event.responseId || (this.tracker.activeResponseId ?? '');
+    const status = toResponseStatus(event.status, this.log);
+    if (status !== 'completed') {
+      this.log.info({ responseId, status: event.status, statusDetails: event.statusDetails }, 'qwen response did not complete');
+    }
+    if (!this.anyResponseDone && status !== 'cancelled') {
+      this.anyResponseDone = true;
+      if (this.audioDeltasOfResponse === 0 && event.calls.length === 0) {
+        this.log.error(
+          { responseId, status: event.status, statusDetails: event.statusDetails, voice: this.settings.profile.voice, model: this.settings.profile.model },
+          'the first qwen response of this call had no audio: check the agent voice and model',
+        );
       }
-      this.log.warn({ code: event.code, param: event.param, errorMessage: event.message, verdict: verdict.kind }, 'qwen error');
-      if (verdict.kind === 'create_failed') command = verdict.command;
-    } else if (event.type === 'response.created') {
-      command = this.tracker.onCreated(event.responseId);
-    } else if (event.type === 'response.audio.delta' && this.tracker.isCancelled(event.responseId)) {
-      this.counters.droppedAudioDeltas += 1;
-      return false;
-    } else if (event.type === 'response.done') {
-      command = this.tracker.onDone(event.responseId);
+    }
+    const command = this.tracker.onDone(responseId);
+    const verdict = this.toolCalls.onResponseDone(responseId, event.status, event.calls);
+    this.deliver({
+      type: 'response_done',
+      responseId,
+      status,
+      ...(event.statusDetails !== '' ? { statusDetails: event.statusDetails } : {}),
+      ...(event.usage !== undefined ? { usage: event.usage } : {}),
+    });
+    if (verdict.kind === 'release') {
+      for (const call of verdict.batch.calls) {
+        this.deliver({ type: 'tool_call', responseId, toolCallId: call.callId, name: call.name, arguments: call.arguments });
+      }
+    } else if (verdict.kind === 'drop') {
+      this.counters.droppedToolCalls += verdict.calls.length;
+      this.log.info({ responseId, status: verdict.status, tools: verdict.calls.map((c) => c.name) }, 'tool calls of an unfinished response not run');
     }
     if (command !== undefined) this.sendCommand(command);
-    return true;
+  }
+
+  private dropToolCallsOf(responseId: string, status: string): void {
+    const verdict = this.toolCalls.onResponseDone(responseId, status, []);
+    if (verdict.kind === 'drop') this.counters.droppedToolCalls += verdict.calls.length;
+  }
+
+  /**
+   * The service closes a session that hears nothing for about half a minute. While the caller
+   * is on hold or the media stream pauses, a second of silence goes out now and then; it is
+   * never committed, so it is not a turn.
+   */
+  private startKeepAlive(): void {
+    const intervalMs = this.settings.keepAliveIntervalMs;
+    if (intervalMs <= 0) return;
+    this.lastAppendAtMs = this.settings.nowMs();
+    this.keepAliveTimer = setInterval(() => {
+      if (this.connection !== 'open' || this.settings.nowMs() - this.lastAppendAtMs < intervalMs) return;
+      this.batcher.flush();
+      this.send(keepAliveAppend());
+      this.lastAppendAtMs = this.settings.nowMs();
+      this.counters.keepAlivesSent += 1;
+    }, Math.max(1, Math.floor(intervalMs / 3)));
+    this.keepAliveTimer.unref();
+  }
+
+  private clearCreatedTimer(): void {
+    if (this.createdTimer !== undefined) clearTimeout(this.createdTimer);
+    this.createdTimer = undefined;
+  }
+
+  private stopTimers(): void {
+    if (this.greetingCue !== undefined) clearTimeout(this.greetingCue.timer);
+    this.greetingCue = undefined;
+    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
+    this.clearCreatedTimer();
+  }
+
+  /** Arms the wait for response.created of the request just sent. */
+  private armCreatedTimer(): void {
+    this.clearCreatedTimer();
+    const seq = this.tracker.lastRequestSeq;
+    this.createdTimer = setTimeout(() => {
+      this.createdTimer = undefined;
+      const { expired, command } = this.tracker.expireRequest(seq);
+      if (!expired) return;
+      this.counters.unansweredRequests += 1;
+      this.log.warn({ timeoutMs: this.settings.responseCreatedTimeoutMs }, 'qwen did not answer response.create; given up');
+      // To the core this is a failed request, like a refused one (a pending greeting falls back).
+      this.deliver({ type: 'error', code: 'response_create_unanswered', message: 'the service did not start the requested response' });
+      if (command !== undefined) this.sendCommand(command);
+    }, this.settings.responseCreatedTimeoutMs);
+    this.createdTimer.unref();
   }
 
   private sendBatch(pcm: Int16Array): void {
@@ -363,11 +676,26 @@ export class QwenRealtimeSession implements AiSession {
     }
     this.send(inputAudioAppend(pcm16ToBase64(pcm)));
     this.counters.sentAppends += 1;
+    this.lastAppendAtMs = this.settings.nowMs();
   }
 
   private sendCommand(command: ResponseCommand): void {
-    if (command.type === 'create') this.send(responseCreate(command.instructions));
-    else this.send(responseCancel());
+    if (command.type === 'cancel') {
+      this.send(responseCancel());
+      return;
+    }
+    this.send(responseCreate(this.withPersona(command.instructions)));
+    this.armCreatedTimer();
+  }
+
+  /**
+   * Per-response instructions most likely replace the session's for that response (the Qwen
+   * team's client treats them as response-scoped), so a one-off line would lose the agent's
+   * persona and language. They carry the session instructions with the line added.
+   */
+  private withPersona(line: string | undefined): string | undefined {
+    if (line === undefined) return undefined;
+    return `${this.settings.profile.instructions.trimEnd()}\n\nFor this reply only: ${line}`;
   }
 
   private send(event: QwenClientEvent): void {
@@ -376,6 +704,7 @@ export class QwenRealtimeSession implements AiSession {
       return;
     }
     if (event.type !== 'input_audio_buffer.append') this.log.debug({ eventType: event.type }, 'qwen event sent');
+    this.settings.observer?.sent(event, this.settings.nowMs());
     // The service accepts events without an id; one per event makes a support ticket traceable.
     const eventId = `event_${randomUUID().replaceAll('-', '')}`;
     this.socket.send(JSON.stringify({ event_id: eventId, ...event }), (err) => {

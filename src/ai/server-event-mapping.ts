@@ -26,6 +26,7 @@ export function toResponseStatus(status: string, log: Logger): ResponseStatus {
   }
 }
 
+/** The session handles errors, response boundaries and tool calls itself; the rest translates one to one. */
 export function toAiEvent(event: QwenServerEvent, log: Logger): AiEvent | undefined {
   switch (event.type) {
     case 'error':
@@ -57,28 +58,17 @@ export function toAiEvent(event: QwenServerEvent, log: Logger): AiEvent | undefi
       return { type: 'assistant_transcript_delta', responseId: event.responseId, itemId: event.itemId, text: event.text };
     case 'response.audio_transcript.done':
       return { type: 'assistant_transcript_done', responseId: event.responseId, itemId: event.itemId, text: event.transcript };
-    case 'response.function_call_arguments.done':
-      log.info({ toolCallId: event.callId, name: event.name }, 'model called a tool');
-      log.debug({ toolCallId: event.callId, arguments: event.arguments }, 'tool call arguments');
-      return {
-        type: 'tool_call',
-        responseId: event.responseId,
-        toolCallId: event.callId,
-        name: event.name,
-        arguments: event.arguments,
-      };
-    case 'response.done': {
-      const status = toResponseStatus(event.status, log);
-      log.debug({ responseId: event.responseId, status, usage: event.usage }, 'response done');
-      return event.usage === undefined
-        ? { type: 'response_done', responseId: event.responseId, status }
-        : { type: 'response_done', responseId: event.responseId, status, usage: event.usage };
-    }
     case 'session.created':
     case 'session.updated':
     case 'input_audio_buffer.committed':
     case 'conversation.item.created':
     case 'response.audio.done':
+      log.trace({ eventType: event.type }, 'qwen event needs no action');
+      return undefined;
+    case 'response.function_call_arguments.done':
+    case 'response.output_item.done':
+    case 'response.done':
+      // Sequenced by the session itself: tool calls are held per response (tool-call-batches.ts).
       log.trace({ eventType: event.type }, 'qwen event needs no action');
       return undefined;
   }

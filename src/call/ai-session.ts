@@ -12,14 +12,31 @@ export interface AiSession {
   appendAudio(pcm: Int16Array): void;
   /** Send any batched caller audio now. */
   flushAudio(): void;
-  /** Ask the model to respond now, optionally with one-off instructions (greeting, goodbye). */
+  /**
+   * Open the conversation: the model greets the caller as `instructions` say. The adapter picks
+   * what the service honours (on some models a user text cue, on others per-response instructions).
+   */
+  greet(instructions: string): void;
+  /**
+   * Ask the model to respond now, optionally with a one-off line to say (goodbye, "transfer
+   * failed", a keypad `say`). The adapter keeps the agent's persona and language around it.
+   */
   createResponse(instructions?: string): void;
   /** Cancel the response in progress. The adapter tolerates the error the server sends when none is. */
   cancelResponse(): void;
-  /** Return a tool result; the adapter then asks for the next response. */
+  /**
+   * Return a tool result. The adapter sends the results of one response's calls together, once
+   * all of them are in, and then asks for the next response.
+   */
   sendToolResult(toolCallId: string, output: string): void;
   /** Close the socket (idempotent). No `closed` event follows a close we asked for. */
   close(): void;
+  /**
+   * The call is over: send nothing more, but wait up to `maxWaitMs` for caller transcripts still
+   * due (the service often sends the last one after the hang-up), then close. Returns undefined
+   * when there was nothing to wait for and the session is closed already.
+   */
+  finish(maxWaitMs: number): Promise<void> | undefined;
 }
 
 export interface AiUsage {
@@ -38,19 +55,28 @@ export type AiEvent =
   | { type: 'assistant_transcript_delta'; responseId: string; itemId: string; text: string }
   | { type: 'assistant_transcript_done'; responseId: string; itemId: string; text: string }
   | { type: 'caller_transcript'; itemId: string; text: string; final: boolean }
+  /** Delivered only once the response that made the call has completed: it is safe to act on. */
   | { type: 'tool_call'; responseId: string; toolCallId: string; name: string; arguments: string }
   | {
       type: 'response_done';
       responseId: string;
       status: 'completed' | 'cancelled' | 'incomplete' | 'failed';
+      /** Why it did not complete, when the service said (for logs). */
+      statusDetails?: string;
       usage?: AiUsage;
     }
   /** A server `error` event: logged and counted; the session stays usable. */
   | { type: 'error'; code: string; message: string }
+  /**
+   * The service refused something of the agent's configuration that it had accepted at connect
+   * (a voice the model does not speak fails at the first answer). Every answer will fail: the
+   * call should end rather than leave the caller in silence.
+   */
+  | { type: 'config_rejected'; detail: string }
   /** The socket ended without us asking. `sessionCap` when it happened at the model's time limit. */
   | { type: 'closed'; cause: 'remote_close' | 'socket_error' | 'session_cap'; code?: number; detail: string };
 
-export type AiConnectErrorKind = 'auth' | 'rate_limited' | 'server' | 'handshake' | 'timeout' | 'rejected_config';
+export type AiConnectErrorKind = 'auth' | 'quota' | 'rate_limited' | 'server' | 'handshake' | 'timeout' | 'rejected_config';
 
 /** Thrown by `AiConnector` when a session cannot be established. */
 export class AiConnectError extends Error {

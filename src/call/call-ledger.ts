@@ -17,6 +17,7 @@ export class CallLedger {
     downlinkFramesSent: 0,
     uplinkFramesDropped: 0,
     lateAudioDropped: 0,
+    uplinkOverBudgetMs: 0,
     aiErrors: 0,
   };
   readonly #bargeIns: BargeIn[] = [];

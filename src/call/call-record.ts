@@ -75,5 +75,7 @@ export interface CallStats {
   uplinkFramesDropped: number;
   /** Audio of responses that had already been cut off (barge-in) and was dropped. */
   lateAudioDropped: number;
+  /** Caller audio dropped for arriving faster than real time (see realtime-budget.ts), in ms. */
+  uplinkOverBudgetMs: number;
   aiErrors: number;
 }

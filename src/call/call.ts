@@ -19,7 +19,10 @@ import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
 import type { CallIdentity, MediaEvent, MediaLeg } from './media-leg.js';
 import { AfterSpeakingRunner } from './after-speaking.js';
+import { GreetingFlow } from './greeting.js';
 import { Playout } from './playout.js';
+import { DEFAULT_REALTIME_BUDGET, RealtimeBudget, type RealtimeBudgetSettings } from './realtime-budget.js';
+import { maskedRecord, SensitiveValues } from './sensitive-values.js';
 import type { AfterSpeaking, CallTools, DigitAction } from './tool-runner.js';
 
 export const FRAME_MS = 20;
@@ -39,6 +42,8 @@ export interface CallSettings {
   sessionCapMs: number;
   /** The call always ends at least this long before the session cap. */
   sessionCapMarginMs: number;
+  /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
+  realtimeBudget?: RealtimeBudgetSettings;
 }
 
 /**
@@ -84,6 +89,9 @@ export interface UnavailableAudio {
   transcript: string;
 }
 
+/** How long an ended call waits for the caller's last transcript before its record is written. */
+export const TRANSCRIPT_GRACE_MS = 1_500;
+
 const GREETING_TAG = 'greeting';
 
 export class Call {
@@ -101,6 +109,10 @@ export class Call {
   readonly #playout: Playout;
   readonly #framer: Framer;
   readonly #ledger = new CallLedger();
+  /** Caller audio beyond real time stops here, before the DSP, the model and the recorder. */
+  readonly #uplinkBudget: RealtimeBudget;
+  /** Masks what the caller typed and what the agent marks sensitive in records and logs. */
+  readonly #sensitive: SensitiveValues;
 
   #state: CallState = 'starting';
   #closing: Promise<void> | undefined;
@@ -115,8 +127,11 @@ export class Call {
   /** Responses cut off by a barge-in: their late audio is dropped. */
   readonly #cutResponses = new Set<string>();
   #callerSpeaking = false;
-  /** The greeting was requested from the model and has not started yet. */
-  #greetingPending = false;
+  /** On hold: caller audio (music on hold) is not sent to the model. */
+  #held = false;
+  /** Which model session's events count; a replaced session's late events do not. */
+  #aiGeneration = 0;
+  readonly #greeting: GreetingFlow;
   /** Set after a tool result or a goodbye request: the next response is the line to speak first. */
   #followUp: { then: AfterSpeaking; responseId?: string } | undefined;
   readonly #afterSpeaking: AfterSpeakingRunner;
@@ -131,12 +146,21 @@ export class Call {
     this.#t0 = this.#now();
     this.#limits = new CallLimits((name) => this.#onLimit(name));
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
+    this.#sensitive = deps.tools.sensitive ?? new SensitiveValues();
+    this.#uplinkBudget = new RealtimeBudget(deps.leg.sampleRateHz, deps.settings.realtimeBudget ?? DEFAULT_REALTIME_BUDGET, this.#now);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
       leadMs: deps.settings.playoutLeadMs,
       now: this.#now,
       send: (frame) => this.#sendFrame(frame),
       onIdle: () => this.#onPlayoutIdle(),
+    });
+    this.#greeting = new GreetingFlow(deps.profile.greeting, deps.greetingAudio !== undefined, {
+      askModel: (instructions) => this.#ai?.greet(instructions),
+      playRecording: (transcript) => this.#playLocal(transcript),
+      listen: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
+      warn: (why, fellBackTo) =>
+        this.#log.warn({ why }, fellBackTo === 'recording' ? 'playing the recorded greeting instead' : 'no greeting was played'),
     });
     this.#afterSpeaking = new AfterSpeakingRunner({
       limits: this.#limits,
@@ -184,7 +208,8 @@ export class Call {
       const down = await this.#deps.createResampler(24_000, legHz);
       this.#up = up;
       this.#down = down;
-      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event), {
+      const generation = this.#aiGeneration;
+      const ai = await this.#deps.connectAi(profile, (event) => this.#onAi(event, generation), {
         callId: this.id,
         signal: this.#abort.signal,
       });
@@ -211,7 +236,7 @@ export class Call {
     this.#state = 'active';
     this.#ledger.answered();
     this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
-    this.#greet();
+    this.#greeting.start(this.elapsedMs());
   }
 
   /**
@@ -236,16 +261,26 @@ export class Call {
   onMedia = (event: MediaEvent): void => {
     if (this.#state === 'ending' || this.#state === 'ended') return;
     switch (event.type) {
-      case 'audio':
+      case 'audio': {
         this.#ledger.stats.uplinkFrames += 1;
         this.#limits.refresh('media_timeout');
-        this.#deps.audioTap?.callerAudio(event.pcm, this.elapsedMs());
+        const pcm = this.#uplinkBudget.take(event.pcm);
+        if (this.#uplinkBudget.overrun) {
+          void this.close('media_overrun', `caller audio kept arriving at least twice real time; ${Math.round(this.#uplinkBudget.droppedMs)} ms dropped`);
+          return;
+        }
+        if (pcm === undefined) return;
+        this.#deps.audioTap?.callerAudio(pcm, this.elapsedMs());
+        // On hold the caller hears music and we hear it back: not something to answer. The model
+        // adapter keeps the idle session open with silence meanwhile.
+        if (this.#held) return;
         if (this.#ai === undefined || this.#up === undefined) {
           this.#ledger.stats.uplinkFramesDropped += 1;
           return;
         }
-        this.#ai.appendAudio(this.#up.process(event.pcm));
+        this.#ai.appendAudio(this.#up.process(pcm));
         return;
+      }
       case 'dtmf':
         this.#onDigit(event.digit);
         return;
@@ -253,6 +288,7 @@ export class Call {
         return;
       case 'hold':
         this.#log.info({ held: event.held }, event.held ? 'call on hold' : 'call resumed');
+        this.#held = event.held;
         if (event.held) this.#limits.disarm('media_timeout');
         else this.#limits.arm('media_timeout', this.#deps.settings.mediaTimeoutMs);
         return;
@@ -277,9 +313,14 @@ export class Call {
     return (this.#closing ??= this.#teardown(reason, detail));
   }
 
-  #onAi(event: AiEvent): void {
-    if (this.#state === 'ending' || this.#state === 'ended') return;
+  #onAi(event: AiEvent, generation: number): void {
+    if (generation !== this.#aiGeneration || this.#state === 'ended') return;
     const atMs = this.elapsedMs();
+    if (this.#state === 'ending') {
+      // Only the caller's last words may still arrive for the record.
+      if (event.type === 'caller_transcript') this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
+      return;
+    }
     switch (event.type) {
       case 'ready':
         return;
@@ -295,7 +336,7 @@ export class Call {
         return;
       case 'response_started':
         this.#liveResponseId = event.responseId;
-        this.#greetingPending = false;
+        this.#greeting.onResponseStarted(event.responseId, atMs);
         this.#limits.disarm('caller_silence');
         if (this.#followUp && this.#followUp.responseId === undefined) this.#followUp.responseId = event.responseId;
         return;
@@ -310,22 +351,31 @@ export class Call {
         return;
       case 'caller_transcript':
         this.#ledger.transcript.callerText(event.itemId, event.text, atMs);
-        if (event.final) this.#log.debug({ text: event.text }, 'caller said');
+        if (event.final) this.#log.debug({ text: this.#sensitive.maskText(event.text) }, 'caller said');
         return;
       case 'tool_call':
         void this.#runTool(event.toolCallId, event.name, event.arguments, atMs);
         return;
       case 'response_done':
         this.#onResponseDone(event.responseId, event.status, event.usage);
+        this.#greeting.onResponseDone(event.responseId, event.status);
         return;
       case 'error':
         this.#ledger.stats.aiErrors += 1;
         this.#log.warn({ code: event.code, detail: event.message }, 'model reported an error');
-        if (this.#greetingPending) this.#greetingFallback('model rejected the greeting request');
+        this.#greeting.onError(event.code || event.message);
+        return;
+      case 'config_rejected':
+        // Every answer would fail the same way; a call of silence helps nobody.
+        void this.close('ai_rejected_config', event.detail);
         return;
       case 'closed': {
-        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
         this.#log.warn({ cause: event.cause, code: event.code, detail: event.detail }, 'model session closed');
+        if (event.cause !== 'session_cap' && this.#greeting.onClosed(atMs)) {
+          void this.#replaceAiAfterGreetingClose(event.detail);
+          return;
+        }
+        const reason: EndReason = event.cause === 'session_cap' ? 'ai_session_cap' : 'ai_disconnected';
         void this.close(reason, event.detail);
         return;
       }
@@ -334,33 +384,32 @@ export class Call {
     }
   }
 
-  #greet(): void {
-    const greeting = this.profile.greeting;
-    switch (greeting.mode) {
-      case 'model':
-        this.#greetingPending = true;
-        this.#ai?.createResponse(greeting.instructions);
+  /**
+   * The model dropped the session right after the greeting request: the recorded greeting is
+   * already playing; one new session is tried so the call can go on. If that fails too, the call
+   * ends once the recording has played.
+   */
+  async #replaceAiAfterGreetingClose(detail: string): Promise<void> {
+    this.#ai = undefined;
+    this.#liveResponseId = undefined;
+    this.#down?.reset();
+    const generation = ++this.#aiGeneration;
+    try {
+      const ai = await this.#deps.connectAi(this.profile, (event) => this.#onAi(event, generation), {
+        callId: this.id,
+        signal: this.#abort.signal,
+      });
+      if (this.#state !== 'active') {
+        ai.close();
         return;
-      case 'file':
-        this.#playLocal(greeting.transcript);
-        return;
-      case 'none':
-        this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
-        return;
-      default:
-        assertNever(greeting, 'greeting');
-    }
-  }
-
-  #greetingFallback(why: string): void {
-    this.#greetingPending = false;
-    const greeting = this.profile.greeting;
-    if (greeting.mode === 'model' && greeting.fallback && this.#deps.greetingAudio) {
-      this.#log.warn({ why }, 'playing the recorded greeting instead');
-      this.#playLocal(greeting.fallback.transcript);
-    } else {
-      this.#log.warn({ why }, 'no greeting was played');
-      this.#limits.arm('caller_silence', this.#deps.settings.callerSilenceMs);
+      }
+      this.#ai = ai;
+      this.#log.info('model session replaced after the greeting failed');
+    } catch (err) {
+      if (this.#state !== 'active') return;
+      const why = err instanceof Error ? err.message : String(err);
+      this.#log.error({ detail: why }, 'model session could not be replaced');
+      await this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_disconnected', detail: `${detail}; reconnect failed: ${why}` });
     }
   }
 
@@ -387,6 +436,7 @@ export class Call {
       this.#ledger.stats.lateAudioDropped += 1;
       return;
     }
+    this.#greeting.onAudio(responseId);
     this.#ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
     this.#enqueue(responseId, this.#down.process(pcm24k));
   }
@@ -455,7 +505,15 @@ export class Call {
     let recordOutput: string | undefined;
     let then: AfterSpeaking = { action: 'none' };
     try {
-      args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      try {
+        args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs.trim());
+      } catch {
+        // JSON.parse's message quotes the text, which may hold what the caller typed.
+        throw new Error(`${name}: the arguments are not valid JSON (${rawArgs.trim().length} characters)`);
+      }
+      // Before the tool runs: its sensitive values must be masked in anything logged meanwhile.
+      this.#sensitive.addArguments(name, args);
+      this.#log.debug({ tool: name, arguments: this.#sensitive.maskArguments(name, rawArgs) }, 'tool call arguments');
       const outcome = await this.#deps.tools.run(name, args, { callId: this.id, signal: this.#abort.signal });
       output = outcome.output;
       recordOutput = outcome.recordOutput;
@@ -463,7 +521,7 @@ export class Call {
     } catch (err) {
       // The model gets a short error it can apologise for; the call carries on.
       output = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-      this.#log.warn({ tool: name, detail: output }, 'tool failed');
+      this.#log.warn({ tool: name, detail: this.#sensitive.maskText(output) }, 'tool failed');
     }
     if (this.#state !== 'active') return;
     const durationMs = Math.round(this.#now() - started);
@@ -534,12 +592,15 @@ export class Call {
   #teardown(reason: EndReason, detail?: string): Promise<void> {
     this.#state = 'ending';
     const endedBy = this.elapsedMs();
+    let settling: Promise<void> | undefined;
     // Reverse order of acquisition; each step guarded so one failure cannot skip the rest.
     const steps: Array<[string, () => void]> = [
       ['limits', () => this.#limits.stop()],
       ['abort', () => this.#abort.abort()],
       ['playout', () => this.#playout.close()],
-      ['ai', () => this.#ai?.close()],
+      ['ai', () => {
+        settling = this.#ai?.finish(TRANSCRIPT_GRACE_MS);
+      }],
       ['leg', () => this.#deps.leg.close(reason)],
       ['recording', () => this.#deps.audioTap?.close()],
       ['resamplers', () => {
@@ -554,18 +615,26 @@ export class Call {
         this.#log.error({ what, err }, 'teardown step failed');
       }
     }
-    this.#state = 'ended';
-    const record = this.#ledger.record({
-      callId: this.id,
-      identity: this.identity,
-      agentId: this.profile.id,
-      startedAt: this.startedAt,
-      durationMs: endedBy,
-      endReason: reason,
-      ...(detail !== undefined ? { endDetail: detail } : {}),
-    });
-    this.#log.info({ reason, detail, durationMs: record.durationMs }, 'call ended');
-    this.#deps.onEnded(record);
-    return Promise.resolve();
+    const writeRecord = (): void => {
+      this.#state = 'ended';
+      this.#ledger.stats.uplinkOverBudgetMs = Math.round(this.#uplinkBudget.droppedMs);
+      const record = maskedRecord(this.#ledger.record({
+        callId: this.id,
+        identity: this.identity,
+        agentId: this.profile.id,
+        startedAt: this.startedAt,
+        durationMs: endedBy,
+        endReason: reason,
+        ...(detail !== undefined ? { endDetail: detail } : {}),
+      }), this.#sensitive);
+      this.#log.info({ reason, detail: record.endDetail, durationMs: record.durationMs }, 'call ended');
+      this.#deps.onEnded(record);
+    };
+    if (settling === undefined) {
+      writeRecord();
+      return Promise.resolve();
+    }
+    // The caller is gone already; only the record waits for the last transcript.
+    return settling.catch(() => undefined).then(writeRecord);
   }
 }

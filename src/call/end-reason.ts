@@ -12,7 +12,9 @@ export const END_REASONS = [
   'ai_connect_failed', // the model's WebSocket could not be opened (401/403/429/5xx/timeout)
   'ai_disconnected', // the model's WebSocket closed or failed mid-call
   'ai_session_cap', // the model closed the session at its own limit before we hung up
+  'ai_rejected_config', // the model refused the agent's configuration once the call was up (a voice it does not speak)
   'protocol_error', // malformed or unauthenticated media from the far end
+  'media_overrun', // the caller's stream kept sending audio faster than real time (realtime-budget.ts)
   'admin_hangup', // an operator hung the call up through the admin API
   'shutdown', // the process is shutting down and drained this call
 ] as const;

@@ -6,6 +6,7 @@
  */
 import type { EndReason } from './end-reason.js';
 import type { TransferOutcome } from './media-leg.js';
+import type { SensitiveValues } from './sensitive-values.js';
 
 export type AfterSpeaking =
   | { action: 'hangup'; reason: EndReason; detail?: string }
@@ -61,6 +62,10 @@ export interface CallTools {
   run: ToolRunner;
   digits?: DigitSink;
   transferWithoutLeg?: TransferWithoutLeg;
+  /** What this call's records and logs must mask (sensitive arguments, collected digits); the
+   *  agent layer adds values as they become known. Without it the call masks only what it can
+   *  tell on its own (unparsable arguments). */
+  sensitive?: SensitiveValues;
 }
 
 /** SIP final statuses a caller would understand, for the model's apology. */

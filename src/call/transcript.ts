@@ -30,9 +30,12 @@ export class Transcript {
   callerText(itemId: string, text: string, atMs: number): void {
     const known = this.#callerTurns.get(itemId);
     if (known) {
-      known.text = text;
+      // The service's final transcript is sometimes empty while its previews had the words:
+      // an empty text never replaces words already heard.
+      if (text !== '') known.text = text;
       return;
     }
+    if (text === '') return;
     const turn = { role: 'caller' as const, itemId, text, atMs };
     this.#callerTurns.set(itemId, turn);
     this.turns.push(turn);

@@ -14,6 +14,8 @@ export const configSchema = z
         startTimeoutMs: ms,
         maxFrameBytes: z.number().int().min(1024),
         publicBaseUrl: z.string().url().nullable(),
+        authFailureBurst: z.number().int().nonnegative(),
+        authFailuresPerMinute: z.number().positive(),
       })
       .strict(),
     qwen: z
@@ -23,6 +25,11 @@ export const configSchema = z
         workspaceId: z.string().nullable(),
         model: z.string().min(1),
         connectTimeoutMs: ms,
+        connectRetries: z.number().int().min(0).max(5),
+        connectDeadlineMs: ms,
+        keepAliveIntervalMs: ms,
+        responseCreatedTimeoutMs: z.number().int().min(1000),
+        startupCheck: z.boolean(),
         appendBatchMs: z.number().int().min(20).max(100),
         sessionCapMs: ms,
       })
@@ -37,6 +44,8 @@ export const configSchema = z
         drainTimeoutMs: ms,
         sessionCapMarginMs: ms,
         resampler: z.enum(['fir', 'libsamplerate']),
+        audioBurstMs: z.number().int().min(100).max(10_000),
+        audioOverrunCloseMs: z.number().int().min(1_000),
         // Played when the model cannot be reached; null: the call just ends.
         unavailable: z.object({ path: z.string().min(1), transcript: z.string() }).strict().nullable(),
       })

@@ -17,7 +17,9 @@ export interface ForkAuthConfig {
   publicBaseUrl?: string;
 }
 
-export type AuthFailure = 'missing_credentials' | 'bad_token' | 'bad_signature';
+import type { AuthFailure } from './fork-counts.js';
+
+export type { AuthFailure };
 
 export type AuthResult = { ok: true; method: 'token' | 'twilio_signature' } | { ok: false; reason: AuthFailure };
 
@@ -42,8 +44,13 @@ export function authenticateUpgrade(
   return { ok: false, reason: presented.length === 0 ? 'missing_credentials' : 'bad_token' };
 }
 
+/**
+ * At most one token per way of presenting it (query, X-Bridge-Token, Authorization): a request
+ * repeating `?token=` hundreds of times would otherwise be hundreds of guesses for one failure.
+ */
 function presentedTokens(req: IncomingMessage, url: URL): string[] {
-  const tokens = url.searchParams.getAll(TOKEN_PARAM);
+  const query = url.searchParams.get(TOKEN_PARAM);
+  const tokens = query === null ? [] : [query];
   const header = req.headers['x-bridge-token'];
   if (typeof header === 'string') tokens.push(header);
   const authorization = req.headers.authorization;
@@ -64,12 +71,4 @@ function sameSecret(presented: string, secret: string): boolean {
   const a = createHash('sha256').update(presented).digest();
   const b = createHash('sha256').update(secret).digest();
   return timingSafeEqual(a, b);
-}
-
-/** The request URL as it may be logged: path and query, with the token's value hidden. */
-export function redactedUrl(url: URL): string {
-  if (!url.searchParams.has(TOKEN_PARAM)) return `${url.pathname}${url.search}`;
-  const copy = new URL(url.href);
-  copy.searchParams.set(TOKEN_PARAM, 'REDACTED');
-  return `${copy.pathname}${copy.search}`;
 }

@@ -111,7 +111,10 @@ export class ForkLeg implements MediaLeg {
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.close(CloseCode.normal, closeReason(reason));
+    // The call's end reason travels as the close reason; a stream the call shut for sending
+    // faster than real time broke the stream's contract, which is what 1008 says.
+    const code = reason === 'media_overrun' ? CloseCode.policyViolation : CloseCode.normal;
+    this.#socket.close(code, closeReason(reason));
   }
 
   /**

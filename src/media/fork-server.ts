@@ -18,8 +18,11 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { MediaAdmission } from '../call/media-leg.js';
 import { createAudioForkStream } from './audio-fork-stream.js';
 import { CloseCode } from './close-codes.js';
-import { authenticateUpgrade, redactedUrl } from './fork-auth.js';
+import { loggableUrl } from '../loggable-url.js';
+import { AuthFailureLimiter, type AuthFailureLimits } from './auth-failure-limiter.js';
+import { authenticateUpgrade } from './fork-auth.js';
 import { emptyCounts, type ForkCounts, type RejectReason } from './fork-counts.js';
+import { LogSampler } from './log-sampler.js';
 import { ForkLeg } from './fork-leg.js';
 import type { InboundFrame } from './protocols/violation.js';
 import type { StreamHandlerFactory } from './stream-handler.js';
@@ -46,7 +49,13 @@ export interface ForkServerDeps {
   maxBufferedAudioMs?: number;
   /** How long close() waits for peers to finish the closing handshake before cutting them off. */
   closeGraceMs?: number;
+  /** Failed authentications allowed per source address (default DEFAULT_AUTH_FAILURE_LIMITS). */
+  authFailureLimits?: AuthFailureLimits;
 }
+
+export const DEFAULT_AUTH_FAILURE_LIMITS: AuthFailureLimits = { burst: 20, perMinute: 10 };
+/** Shorter media tokens can be guessed; the bridge still runs, and says so at start. */
+export const MIN_TOKEN_CHARS = 16;
 
 export interface ForkServer {
   /** A snapshot of the endpoint's counters. */
@@ -76,7 +85,16 @@ const DEFAULT_CLOSE_GRACE_MS = 1000;
 export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServer {
   if (deps.authToken === '') throw new Error('fork server needs a non-empty authToken');
   const log = deps.logger;
+  if (deps.authToken.length < MIN_TOKEN_CHARS) {
+    log.warn(
+      { length: deps.authToken.length, minimum: MIN_TOKEN_CHARS },
+      'BRIDGE_MEDIA_TOKEN is short enough to guess: use at least 16 random characters (openssl rand -hex 16)',
+    );
+  }
   const counts = emptyCounts();
+  const limiter = new AuthFailureLimiter(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS);
+  // Unauthenticated traffic must not grow the log at wire speed: a few lines a minute per kind.
+  const sampler = new LogSampler({ perWindow: 5, windowMs: 60_000 });
   const sockets = new Set<WebSocket>();
   // close() goes through the session so an admitted call hears why its stream ended.
   const sessions = new WeakMap<WebSocket, StreamSession>();
@@ -102,16 +120,28 @@ export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServ
     if (url === undefined || route === undefined) {
       reject('unknown_path');
       // Debug: scanners probe paths all day; the counter is what an operator watches.
-      log.debug({ path: url?.pathname }, 'upgrade for unknown path');
+      log.debug({ path: url === undefined ? undefined : loggableUrl(url, { pathOnly: true }) }, 'upgrade for unknown path');
       return refuseUpgrade(socket, 404, 'Not Found');
+    }
+    const source = req.socket.remoteAddress;
+    if (limiter.limited(source)) {
+      reject('rate_limited');
+      const sample = sampler.take('rate_limited');
+      if (sample.write) log.warn({ remoteAddress: source, suppressed: sample.suppressed }, 'media upgrade refused: too many failed authentications');
+      return refuseUpgrade(socket, 429, 'Too Many Requests', limiter.retryAfterSeconds(source));
     }
     const auth = authenticateUpgrade(req, url, route.acceptTwilioSignature, deps);
     if (!auth.ok) {
       reject('unauthorized');
-      log.warn(
-        { url: redactedUrl(url), reason: auth.reason, remoteAddress: req.socket.remoteAddress },
-        'media upgrade refused',
-      );
+      counts.authFailures[auth.reason] += 1;
+      limiter.failed(source);
+      const sample = sampler.take('unauthorized');
+      if (sample.write) {
+        log.warn(
+          { url: loggableUrl(url, { pathOnly: true }), reason: auth.reason, remoteAddress: source, suppressed: sample.suppressed },
+          'media upgrade refused',
+        );
+      }
       return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, route, auth.method, req));
@@ -124,7 +154,7 @@ export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServ
     counts.connectionsTotal += 1;
     connectionLog.debug({ authMethod, remoteAddress: req.socket.remoteAddress, protocol: ws.protocol }, 'stream connected');
 
-    const session = new StreamSession({ socket: ws, admit: deps.admit, logger: connectionLog, onReject: reject });
+    const session = new StreamSession({ socket: ws, admit: deps.admit, logger: connectionLog, onReject: reject, sampler });
     const transferFor = route.dialect === 'twilio' ? deps.twilioTransfer : undefined;
     const handler = route.createHandler({
       session,
@@ -166,7 +196,7 @@ export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServ
   server.on('upgrade', onUpgrade);
 
   return {
-    counts: () => ({ ...counts, rejected: { ...counts.rejected } }),
+    counts: () => ({ ...counts, rejected: { ...counts.rejected }, authFailures: { ...counts.authFailures } }),
     async close() {
       // With no 'upgrade' listener left, Node destroys new upgrade requests itself.
       server.off('upgrade', onUpgrade);
@@ -203,7 +233,7 @@ function toFrame(data: RawData, isBinary: boolean): InboundFrame {
   return isBinary ? { kind: 'binary', bytes } : { kind: 'text', text: bytes.toString('utf8') };
 }
 
-function refuseUpgrade(socket: Duplex, status: 401 | 404, text: string): void {
+function refuseUpgrade(socket: Duplex, status: 401 | 404 | 429, text: string, retryAfterSeconds?: number): void {
   if (!socket.writable) return void socket.destroy();
   const headers = [
     `HTTP/1.1 ${status} ${text}`,
@@ -211,6 +241,7 @@ function refuseUpgrade(socket: Duplex, status: 401 | 404, text: string): void {
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(text)}`,
     ...(status === 401 ? ['WWW-Authenticate: Bearer'] : []),
+    ...(retryAfterSeconds !== undefined ? [`Retry-After: ${retryAfterSeconds}`] : []),
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${headers.join('\r\n')}\r\n\r\n${text}`);

@@ -9,6 +9,7 @@ import { CloseCode, closeCodeFor, closeReason } from './close-codes.js';
 import type { ForkLeg } from './fork-leg.js';
 import type { ProtocolViolation } from './protocols/violation.js';
 import type { RejectReason } from './fork-counts.js';
+import type { LogSampler } from './log-sampler.js';
 
 export interface SessionSocket {
   close(code: number, reason: string): void;
@@ -19,6 +20,8 @@ export interface StreamSessionDeps {
   admit: MediaAdmission;
   logger: Logger;
   onReject(reason: RejectReason): void;
+  /** Thins out lines an outsider can cause by the thousand (streams that never start). */
+  sampler?: LogSampler;
 }
 
 export class StreamSession {
@@ -131,7 +134,8 @@ export class StreamSession {
   /** The start timeout fired. */
   timedOut(timeoutMs: number): void {
     if (this.closing || this.#identified) return;
-    this.#log.warn({ timeoutMs }, 'no start message in time');
+    const sample = this.#deps.sampler?.take('start_timeout') ?? { write: true, suppressed: 0 };
+    if (sample.write) this.#log.warn({ timeoutMs, suppressed: sample.suppressed }, 'no start message in time');
     this.#deps.onReject('start_timeout');
     this.#closeSocket(CloseCode.startTimeout, `no start message within ${timeoutMs} ms`);
   }

@@ -184,10 +184,43 @@ describe('models and tools', () => {
     expect(agent.profile.model).toBe('qwen3-omni-flash-realtime');
     expect(agent.profile.tools).toEqual([]);
     expect(warnings).toEqual([
-      'old.yaml: model qwen3-omni-flash-realtime cannot call tools (only qwen3.5 models can): end_call, transfer_call left out; the keypad map still works',
+      'old.yaml: model qwen3-omni-flash-realtime drops tools silently (only the qwen3.5 and qwen3.8 models call them): end_call, transfer_call left out; the keypad map still works',
     ]);
+    // Its default voice is the family's, not qwen3.5's Tina.
+    expect(agent.profile.voice).toBe('Cherry');
     const tools = agent.openTools({ callId: 'c', identity: { externalId: 'x', to: '1', transport: 'rtp', attributes: {} } });
     expect(tools.digits?.onDigit('0')).toMatchObject({ then: { action: 'transfer', destination: '+15550123' } });
+  });
+
+  it('keeps tools on qwen3.8-omni-flash-realtime, the Qwen team\'s default model', () => {
+    const file = minimalAgent('new', '["*"]', 'model: qwen3.8-omni-flash-realtime\ntools: [end_call]\n');
+    const { resolve, warnings } = loadFolder(agentsFolder({ 'new.yaml': file }));
+    expect(resolve('1')!.profile.tools.map((t) => t.name)).toEqual(['end_call']);
+    expect(resolve('1')!.profile.voice).toBe('Tina');
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses a voice the model does not speak, naming the ones it does', () => {
+    const file = minimalAgent('cherry', '["*"]', 'model: qwen3.5-omni-flash-realtime\nvoice: Cherry\n');
+    const message = loadError({ 'cherry.yaml': file });
+    expect(message).toContain('cherry.yaml: voice: voice "Cherry" is not one qwen3.5-omni-flash-realtime speaks');
+    expect(message).toContain('Tina, Cindy');
+  });
+
+  it('loads a cloned-voice id with a warning', () => {
+    const file = minimalAgent('clone', '["*"]', 'model: qwen3.5-omni-plus-realtime\nvoice: qwen-omni-vc-acme-1\n');
+    const { resolve, warnings } = loadFolder(agentsFolder({ 'clone.yaml': file }));
+    expect(resolve('1')!.profile.voice).toBe('qwen-omni-vc-acme-1');
+    expect(warnings).toEqual(['clone.yaml: voice: voice qwen-omni-vc-acme-1 looks like a cloned-voice id; it must have been enrolled for qwen3.5-omni-plus-realtime']);
+  });
+
+  it('refuses semantic_vad on a model without it, and drops idleTimeoutMs there with a warning', () => {
+    const semantic = minimalAgent('sem', '["*"]', 'model: qwen3-omni-flash-realtime\nturnDetection: { type: semantic_vad }\n');
+    expect(loadError({ 'sem.yaml': semantic })).toContain('sem.yaml: turnDetection.type: semantic_vad is not available on qwen3-omni-flash-realtime');
+    const idle = minimalAgent('idle', '["*"]', 'model: qwen-omni-turbo-realtime\nturnDetection: { type: server_vad, idleTimeoutMs: 10000 }\n');
+    const { resolve, warnings } = loadFolder(agentsFolder({ 'idle.yaml': idle }));
+    expect(resolve('1')!.profile.turnDetection).not.toHaveProperty('idleTimeoutMs');
+    expect(warnings).toEqual(['idle.yaml: turnDetection.idleTimeoutMs: qwen-omni-turbo-realtime does not re-prompt a silent caller; left out']);
   });
 
   it('uses the default model unless the agent names one, and keeps region and language', () => {

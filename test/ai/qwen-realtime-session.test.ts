@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GREETING_CUE } from '../../src/ai/qwen-realtime-session.js';
 import { createQwenConnector } from '../../src/ai/qwen-session.js';
 import { ScriptedQwenServer, type ScriptedConnection } from './support/scripted-qwen-server.js';
 import {
@@ -45,6 +46,11 @@ function responseCreated(conn: ScriptedConnection, responseId: string): void {
 
 function responseDone(conn: ScriptedConnection, responseId: string, status = 'completed'): void {
   conn.send({ type: 'response.done', response: { id: responseId, status, output: [] } });
+}
+
+/** What the session sends as per-response instructions: the agent's persona, then the one-off line. */
+function withPersona(line: string): { instructions: string } {
+  return { instructions: `${testProfile().instructions}\n\nFor this reply only: ${line}` };
 }
 
 function audioDelta(conn: ScriptedConnection, responseId: string, samples: number[]): void {
@@ -98,7 +104,7 @@ describe('QwenRealtimeSession: response sequencing', () => {
     session.createResponse('Say the opening hours.');
     await barrier(open);
     expect(conn.ofType('response.create')).toHaveLength(1);
-    expect(conn.ofType('response.create')[0]!.response).toEqual({ instructions: 'Greet the caller.' });
+    expect(conn.ofType('response.create')[0]!.response).toEqual(withPersona('Greet the caller.'));
 
     responseCreated(conn, 'resp_1');
     await barrier(open);
@@ -106,7 +112,7 @@ describe('QwenRealtimeSession: response sequencing', () => {
 
     responseDone(conn, 'resp_1');
     const second = await conn.waitFor('response.create', 2);
-    expect(second.response).toEqual({ instructions: 'Say the opening hours.' });
+    expect(second.response).toEqual(withPersona('Say the opening hours.'));
     session.close();
   });
 
@@ -129,8 +135,182 @@ describe('QwenRealtimeSession: response sequencing', () => {
 
     expect(await error).toEqual({ type: 'error', code: 'invalid_value', message: 'nothing to respond to' });
     const retry = await conn.waitFor('response.create', 2);
-    expect(retry.response).toEqual({ instructions: 'Ask how to help.' });
+    expect(retry.response).toEqual(withPersona('Ask how to help.'));
     session.close();
+  });
+
+  it('gives up on a response.create the server never answers, reports it, and sends the next one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const open = await openSession(server, { responseCreatedTimeoutMs: 15_000 });
+      const { session, conn, events } = open;
+      session.createResponse('Say goodbye.');
+      session.createResponse('Say the hours.');
+      await conn.waitFor('response.create');
+      const error = events.next('error');
+      await vi.advanceTimersByTimeAsync(15_000);
+
+      expect(await error).toMatchObject({ code: 'response_create_unanswered' });
+      const next = await conn.waitFor('response.create', 2);
+      expect(next.response).toEqual(withPersona('Say the hours.'));
+      expect(session.stats.unansweredRequests).toBe(1);
+      session.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('drops the late events of a response superseded by another response.created, and reports it cut', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    responseCreated(conn, 'resp_1');
+    audioDelta(conn, 'resp_1', [1, 2]);
+    responseCreated(conn, 'resp_2'); // the service split one answer without a new request
+    audioDelta(conn, 'resp_1', [3, 4]);
+    conn.send({ type: 'response.audio_transcript.delta', response_id: 'resp_1', item_id: 'i', delta: 'stale' });
+    const next = events.next('audio', (e) => e.responseId === 'resp_2');
+    audioDelta(conn, 'resp_2', [5, 6]);
+    await next;
+
+    expect(events.ofType('audio').map((e) => [e.responseId, [...e.pcm]])).toEqual([
+      ['resp_1', [1, 2]],
+      ['resp_2', [5, 6]],
+    ]);
+    expect(events.ofType('response_done')).toEqual([{ type: 'response_done', responseId: 'resp_1', status: 'cancelled', statusDetails: 'superseded' }]);
+    expect(events.ofType('assistant_transcript_delta')).toEqual([]);
+    session.close();
+  });
+
+  it('takes events without a response id as the response in flight', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    responseCreated(conn, 'resp_1');
+    const audio = events.next('audio');
+    conn.send({ type: 'response.audio.delta', delta: base64Of([9, 9]) });
+    expect(await audio).toMatchObject({ responseId: 'resp_1' });
+    const done = events.next('response_done');
+    conn.send({ type: 'response.done', response: { status: 'completed' } });
+    expect(await done).toMatchObject({ responseId: 'resp_1', status: 'completed' });
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: greeting and one-off lines', () => {
+  it('greets on qwen3.5 with a user text cue, then, once it is confirmed, one response.create carrying the persona', async () => {
+    const open = await openSession(server);
+    open.session.greet('Greet the caller as Acme support.');
+    const cue = await open.conn.waitFor('conversation.item.create');
+    expect(cue.item).toEqual({ type: 'message', role: 'user', content: [{ type: 'input_text', text: GREETING_CUE }] });
+    await barrier(open);
+    expect(open.conn.ofType('response.create')).toEqual([]);
+    open.conn.send({ type: 'conversation.item.created', item: { id: 'item_cue', type: 'message', role: 'user' } });
+    const create = await open.conn.waitFor('response.create');
+    expect(create.response).toEqual(withPersona('Greet the caller as Acme support.'));
+    expect(clientEventTypes(open.conn)).toEqual(['session.update', 'conversation.item.create', 'response.create']);
+    open.session.close();
+  });
+
+  it('greets with response.create alone when the service refuses the text cue, without reporting a failed greeting', async () => {
+    const open = await openSession(server);
+    open.session.greet('Greet the caller.');
+    await open.conn.waitFor('conversation.item.create');
+    open.conn.send({ type: 'error', error: { code: 400, message: "Invalid value: 'message'. Supported values are: 'function_call_output'." } });
+    const create = await open.conn.waitFor('response.create');
+    expect(create.response).toEqual(withPersona('Greet the caller.'));
+    await barrier(open);
+    expect(open.events.ofType('error')).toEqual([]);
+    open.session.close();
+  });
+
+  it('greets an older model with response.create alone (it takes no text items)', async () => {
+    const open = await openSession(server, {}, testProfile({ model: 'qwen3-omni-flash-realtime', voice: 'Cherry' }));
+    open.session.greet('Greet the caller.');
+    await open.conn.waitFor('response.create');
+    expect(clientEventTypes(open.conn)).toEqual(['session.update', 'response.create']);
+    open.session.close();
+  });
+});
+
+describe('QwenRealtimeSession: what the service kept', () => {
+  it('warns when the echo shows tools dropped (qwen3-omni-flash answers tools: null)', async () => {
+    const srv = await ScriptedQwenServer.start({ acceptSessionUpdate: false });
+    try {
+      const log = captureLogger();
+      const events = new AiEventLog();
+      const connect = createQwenConnector(connectorOptions(srv, log));
+      const profile = testProfile({ tools: [{ name: 'end_call', description: 'End the call', parameters: { type: 'object', properties: {} } }] });
+      const pending = connect(profile, events.onEvent, { callId: 'call-1' });
+      const conn = await srv.connection();
+      await conn.waitFor('session.update');
+      conn.send({ type: 'session.updated', session: { id: 's', voice: 'Tina', tools: null, turn_detection: { type: 'server_vad' } } });
+      const session = await pending;
+
+      expect(log.withMessage('qwen did not take all of the agent configuration')).toMatchObject([
+        { differences: ['tools dropped by the service: end_call'] },
+      ]);
+      session.close();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('says nothing when the echo matches', async () => {
+    const open = await openSession(server);
+    expect(open.log.withMessage('qwen did not take all of the agent configuration')).toEqual([]);
+    open.session.close();
+  });
+});
+
+describe('QwenRealtimeSession: a voice the model cannot speak', () => {
+  it('turns "Voice ... is not supported" into config_rejected, once, and logs the first silent answer loudly', async () => {
+    const open = await openSession(server, {}, testProfile({ voice: 'Cherry' }));
+    const { session, conn, events } = open;
+    const rejected = events.next('config_rejected');
+    responseCreated(conn, 'resp_1');
+    conn.send({ type: 'error', error: { type: 'invalid_request_error', code: 400, message: "Voice 'Cherry' is not supported.", param: null } });
+    conn.send({ type: 'response.done', response: { id: 'resp_1', status: 'failed', status_details: { type: 'failed', error: { code: 400, message: 'voice' } } } });
+    conn.send({ type: 'error', error: { code: 400, message: "Voice 'Cherry' is not supported." } });
+
+    expect((await rejected).detail).toContain('Cherry');
+    await barrier(open);
+    expect(events.ofType('config_rejected')).toHaveLength(1);
+    expect(events.ofType('error')).toHaveLength(2);
+    expect(open.log.withMessage('the first qwen response of this call had no audio: check the agent voice and model')).toHaveLength(1);
+    session.close();
+  });
+});
+
+describe('QwenRealtimeSession: keep-alive', () => {
+  it('sends one second of silence when no caller audio went out for the interval, and none while audio flows', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const clock = new ManualClock();
+      const open = await openSession(server, { keepAliveIntervalMs: 15_000, nowMs: clock.nowMs });
+      const { session, conn } = open;
+      // Caller audio every 5 s: no keep-alive needed.
+      for (let i = 0; i < 6; i++) {
+        clock.advance(5_000);
+        session.appendAudio(ramp(1600));
+        await vi.advanceTimersByTimeAsync(5_000);
+      }
+      const appendsWithAudio = conn.ofType('input_audio_buffer.append').length;
+      await conn.waitFor('input_audio_buffer.append', appendsWithAudio);
+      expect(session.stats.keepAlivesSent).toBe(0);
+
+      // Then a 60 s hold: nothing from the caller.
+      for (let i = 0; i < 12; i++) {
+        clock.advance(5_000);
+        await vi.advanceTimersByTimeAsync(5_000);
+      }
+      expect(session.stats.keepAlivesSent).toBe(4);
+      const last = await conn.waitFor('input_audio_buffer.append', appendsWithAudio + 4);
+      expect(samplesOf(last.audio as string)).toHaveLength(16_000);
+      expect(new Set(samplesOf(last.audio as string))).toEqual(new Set([0]));
+      expect(conn.ofType('input_audio_buffer.commit')).toEqual([]);
+      session.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -222,21 +402,21 @@ describe('QwenRealtimeSession: cancel', () => {
 });
 
 describe('QwenRealtimeSession: tools', () => {
-  it('reports a tool call with trimmed arguments, then returns the result and asks for the answer', async () => {
+  function callDone(conn: ScriptedConnection, responseId: string, callId: string, name: string, args: string): void {
+    conn.send({ type: 'response.function_call_arguments.done', response_id: responseId, item_id: `item_${callId}`, output_index: 0, call_id: callId, name, arguments: args });
+  }
+
+  it('runs a tool only after its response completed, then sends the result and one response.create', async () => {
     const open = await openSession(server);
     const { session, conn, events } = open;
-    const toolCall = events.next('tool_call');
     responseCreated(conn, 'resp_1');
-    conn.send({ type: 'response.function_call_arguments.delta', response_id: 'resp_1', item_id: 'item_f', output_index: 0, call_id: 'call_1', delta: ' {"department":' });
-    conn.send({
-      type: 'response.function_call_arguments.done',
-      response_id: 'resp_1',
-      item_id: 'item_f',
-      output_index: 0,
-      call_id: 'call_1',
-      name: 'transfer_call',
-      arguments: ' {"department": "sales"}',
-    });
+    audioDelta(conn, 'resp_1', [1, 2, 3]); // a spoken preamble before the call
+    callDone(conn, 'resp_1', 'call_1', 'transfer_call', ' {"department": "sales"}');
+    await barrier(open);
+    expect(events.ofType('tool_call')).toEqual([]);
+
+    const toolCall = events.next('tool_call');
+    responseDone(conn, 'resp_1');
     expect(await toolCall).toEqual({
       type: 'tool_call',
       responseId: 'resp_1',
@@ -244,17 +424,70 @@ describe('QwenRealtimeSession: tools', () => {
       name: 'transfer_call',
       arguments: '{"department": "sales"}',
     });
-
-    // The result may come back before the tool-call response is done: the answer waits for it.
     session.sendToolResult('call_1', '{"status":"transferred"}');
-    const output = await conn.waitFor('conversation.item.create');
-    expect(output.item).toEqual({ type: 'function_call_output', call_id: 'call_1', output: '{"status":"transferred"}' });
-    await barrier(open);
-    expect(conn.ofType('response.create')).toHaveLength(0);
-
-    responseDone(conn, 'resp_1');
     await conn.waitFor('response.create');
+    expect(conn.ofType('conversation.item.create')[0]!.item).toEqual({ type: 'function_call_output', call_id: 'call_1', output: '{"status":"transferred"}' });
     expect(clientEventTypes(conn)).toEqual(['session.update', 'conversation.item.create', 'response.create']);
+    session.close();
+  });
+
+  it('sends the outputs of several calls of one response together, with one response.create', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    responseCreated(conn, 'resp_1');
+    callDone(conn, 'resp_1', 'call_a', 'lookup_order', '{"id":"1"}');
+    callDone(conn, 'resp_1', 'call_b', 'opening_hours', '{}');
+    const bothCalls = new Promise<void>((resolve) => {
+      let seen = 0;
+      void events.next('tool_call').then(() => ++seen === 2 && resolve());
+      void events.next('tool_call', (e) => e.toolCallId === 'call_b').then(() => ++seen === 2 && resolve());
+    });
+    responseDone(conn, 'resp_1');
+    await bothCalls;
+
+    session.sendToolResult('call_b', '"9 to 6"');
+    await barrier(open);
+    expect(conn.ofType('conversation.item.create')).toEqual([]); // held until call_a has its output too
+    session.sendToolResult('call_a', '"shipped"');
+    await conn.waitFor('response.create');
+    expect(conn.ofType('conversation.item.create').map((e) => (e.item as { call_id: string }).call_id)).toEqual(['call_b', 'call_a']);
+    expect(conn.ofType('response.create')).toHaveLength(1);
+    session.close();
+  });
+
+  it('takes a call reported only by output_item.done, and the same call from several events once', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    responseCreated(conn, 'resp_1');
+    const item = { type: 'function_call', status: 'completed', call_id: 'call_1', name: 'end_call', arguments: '{}' };
+    conn.send({ type: 'response.output_item.done', response_id: 'resp_1', item });
+    callDone(conn, 'resp_1', 'call_1', 'end_call', '{}');
+    const done = events.next('response_done');
+    conn.send({ type: 'response.done', response: { id: 'resp_1', status: 'completed', output: [item] } });
+    await done;
+    await barrier(open);
+    expect(events.ofType('tool_call').map((e) => e.toolCallId)).toEqual(['call_1']);
+    session.close();
+  });
+
+  it('never runs the calls of a response that ended cancelled or failed (a barge-in must not hang up)', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    responseCreated(conn, 'resp_1');
+    callDone(conn, 'resp_1', 'call_1', 'end_call', '{}');
+    responseDone(conn, 'resp_1', 'cancelled');
+    responseCreated(conn, 'resp_2');
+    callDone(conn, 'resp_2', 'call_2', 'transfer_call', '{}');
+    const done = events.next('response_done', (e) => e.responseId === 'resp_2');
+    responseDone(conn, 'resp_2', 'failed');
+    await done;
+    await barrier(open);
+
+    expect(events.ofType('tool_call')).toEqual([]);
+    expect(session.stats.droppedToolCalls).toBe(2);
+    session.sendToolResult('call_1', '{}'); // a late result for a dropped call goes nowhere
+    await barrier(open);
+    expect(conn.ofType('conversation.item.create')).toEqual([]);
     session.close();
   });
 });
@@ -433,5 +666,48 @@ describe('QwenRealtimeSession: how it ends', () => {
     expect(await conn.closed).toEqual({ code: 1000, reason: '' });
     await vi.waitFor(() => expect(session.state).toBe('closed'));
     expect(events.events.map((event) => event.type)).toEqual(['ready']);
+  });
+});
+
+describe('QwenRealtimeSession: finishing after the call', () => {
+  it('closes at once when no caller transcript is due', async () => {
+    const open = await openSession(server);
+    expect(open.session.finish(1_500)).toBeUndefined();
+    expect(open.session.state).toBe('closing');
+  });
+
+  it('waits for the caller transcript still due after a hang-up, delivers it, then closes', async () => {
+    const open = await openSession(server);
+    const { session, conn, events } = open;
+    const stopped = events.next('speech_stopped');
+    conn.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_9', audio_end_ms: 1200 });
+    await stopped;
+    const finished = session.finish(1_500);
+    expect(finished).toBeInstanceOf(Promise);
+    session.appendAudio(ramp(1600)); // nothing more goes out
+    session.createResponse('ignored');
+    const transcript = events.next('caller_transcript', (e) => e.final);
+    conn.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_9', transcript: 'Thanks, bye.' });
+    expect(await transcript).toMatchObject({ text: 'Thanks, bye.' });
+    await finished;
+    expect((await conn.closed).code).toBe(1000);
+    expect(conn.ofType('response.create')).toEqual([]);
+    expect(conn.ofType('input_audio_buffer.append')).toEqual([]);
+  });
+
+  it('gives up after the grace period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const open = await openSession(server);
+      const stopped = open.events.next('speech_stopped');
+      open.conn.send({ type: 'input_audio_buffer.speech_stopped', item_id: 'item_9', audio_end_ms: 1200 });
+      await stopped;
+      const finished = open.session.finish(1_500);
+      await vi.advanceTimersByTimeAsync(1_500);
+      await finished;
+      expect(open.session.state).toBe('closing');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

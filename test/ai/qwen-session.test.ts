@@ -180,7 +180,10 @@ describe('createQwenConnector: failures', () => {
     ['InvalidApiKey', 'auth'],
     ['Throttling.RateQuota', 'rate_limited'],
     ['InternalError', 'server'],
-    ['Arrearage', 'handshake'],
+    ['Arrearage', 'quota'],
+    ['COMMON_ERROR limit_requests', 'rate_limited'],
+    ['insufficient_quota', 'quota'],
+    ['SomethingNew', 'handshake'],
   ] as const)('maps an in-band %s error before session.created to %s', async (code, kind) => {
     const srv = await startServer({ sendSessionCreated: false });
     const connect = createQwenConnector(connectorOptions(srv, captureLogger()));
@@ -192,6 +195,39 @@ describe('createQwenConnector: failures', () => {
     expect(err.kind).toBe(kind);
     expect(err.message).toContain('from the server');
     await conn.closed;
+  });
+
+  it('retries a 503 with backoff and connects on the next attempt', async () => {
+    const srv = await startServer({ rejectUpgrade: { status: 503, body: 'busy', times: 1 } });
+    const log = captureLogger();
+    const connect = createQwenConnector(connectorOptions(srv, log, { connectRetries: 2, random: () => 0 }));
+
+    const session = await connect(testProfile(), () => undefined, { callId: 'call-1' });
+
+    expect(session.state).toBe('open');
+    expect(srv.upgradeRequests).toHaveLength(2);
+    expect(log.withMessage('qwen connect failed')).toMatchObject([{ kind: 'server', attempt: 1, retrying: true }]);
+    session.close();
+  });
+
+  it('retries a rate limit named only in the message, and gives up after the configured attempts', async () => {
+    const srv = await startServer({ rejectUpgrade: { status: 400, body: '{"code":"COMMON_ERROR","message":"Requests rate limit exceeded (limit_burst_rate)"}' } });
+    const connect = createQwenConnector(connectorOptions(srv, captureLogger(), { connectRetries: 2, random: () => 0 }));
+
+    const err = await connectError(connect(testProfile(), () => undefined, { callId: 'call-1' }));
+
+    expect(err.kind).toBe('rate_limited');
+    expect(srv.upgradeRequests).toHaveLength(3);
+  });
+
+  it('does not retry a refused key', async () => {
+    const srv = await startServer({ rejectUpgrade: { status: 401, body: '{"code":"InvalidApiKey"}' } });
+    const connect = createQwenConnector(connectorOptions(srv, captureLogger(), { connectRetries: 2, random: () => 0 }));
+
+    const err = await connectError(connect(testProfile(), () => undefined, { callId: 'call-1' }));
+
+    expect(err.kind).toBe('auth');
+    expect(srv.upgradeRequests).toHaveLength(1);
   });
 
   it('tells the user what to check when the key is refused', async () => {

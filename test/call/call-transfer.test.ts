@@ -24,7 +24,7 @@ async function modelCallsTool(ai: FakeAiSession, name = 'transfer_call', args = 
 }
 
 const instructionsSent = (ai: FakeAiSession): string[] =>
-  ai.sent.flatMap((s) => (s.type === 'create_response' && s.instructions !== undefined ? [s.instructions] : []));
+  ai.sent.flatMap((s) => ((s.type === 'create_response' || s.type === 'greet') && s.instructions !== undefined ? [s.instructions] : []));
 
 describe('transfer_call', () => {
   it('transfers only after the hand-off line has played, then ends the call as transferred', async () => {

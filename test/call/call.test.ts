@@ -14,7 +14,7 @@ describe('a call', () => {
     const { call, leg, ai } = buildCall();
     await call.start();
     expect(call.state).toBe('active');
-    expect(ai.last.sent).toContainEqual({ type: 'create_response', instructions: 'Greet the caller.' });
+    expect(ai.last.sent).toContainEqual({ type: 'greet', instructions: 'Greet the caller.' });
 
     ai.last.speak('resp_1', 1000); // generated far faster than real time
     // Only the lead (60 ms = 3 frames) leaves at once; the rest follows the clock.
@@ -119,6 +119,7 @@ describe('a call', () => {
   it('maps a model socket drop and the session cap to their own end reasons', async () => {
     const a = buildCall();
     await a.call.start();
+    a.ai.last.speak('resp_1', 400); // the greeting was heard: a later drop is not a greeting failure
     a.ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1006, detail: 'abnormal closure' });
     expect(a.records[0]!.endReason).toBe('ai_disconnected');
 
@@ -224,5 +225,118 @@ describe('a call', () => {
     expect(leg.frames).toBe(50);
     await call.close('caller_hangup');
     expect(records[0]!.turns[0]).toMatchObject({ role: 'agent', text: 'Hello from the recording.' });
+  });
+
+  describe('when the greeting fails', () => {
+    const withFallback = (): Parameters<typeof buildCall>[0] => ({
+      profile: testProfile({
+        greeting: { mode: 'model', instructions: 'Greet.', fallback: { path: 'greeting.wav', transcript: 'Hello from the recording.' } },
+      }),
+      greetingAudio: { pcm: new Int16Array(8000), sampleRateHz: 8000 },
+    });
+
+    it('plays the recording when the greeting response ends failed without audio', async () => {
+      const { call, ai, leg } = buildCall(withFallback());
+      await call.start();
+      ai.last.emit({ type: 'response_started', responseId: 'resp_1' });
+      ai.last.emit({ type: 'response_done', responseId: 'resp_1', status: 'failed', statusDetails: 'failed: 400' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(leg.frames).toBe(50);
+    });
+
+    it('plays the recording when the greeting response "completes" with no audio at all', async () => {
+      const { call, ai, leg } = buildCall(withFallback());
+      await call.start();
+      ai.last.emit({ type: 'response_started', responseId: 'resp_1' });
+      ai.last.emit({ type: 'response_done', responseId: 'resp_1', status: 'completed' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(leg.frames).toBe(50);
+    });
+
+    it('does not replay the greeting when the caller talked over it', async () => {
+      const { call, ai, leg } = buildCall(withFallback());
+      await call.start();
+      ai.last.emit({ type: 'response_started', responseId: 'resp_1' });
+      ai.last.emit({ type: 'speech_started', itemId: 'i1', audioStartMs: 100 });
+      ai.last.emit({ type: 'response_done', responseId: 'resp_1', status: 'cancelled' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(leg.frames).toBe(0);
+    });
+
+    it('plays the recording at once when the model drops the session right after the greeting request, and carries on with a new session', async () => {
+      const { call, ai, leg, records } = buildCall(withFallback());
+      await call.start();
+      const first = ai.last;
+      first.emit({ type: 'closed', cause: 'remote_close', code: 1011, detail: 'internal error' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(leg.frames).toBe(50);
+      expect(ai.sessions).toHaveLength(2);
+      expect(call.state).toBe('active');
+      // The new session is not asked to greet again: the caller has heard the recording.
+      expect(ai.last.sent.filter((s) => s.type === 'greet')).toEqual([]);
+      call.onMedia({ type: 'audio', pcm: callerFrame() });
+      expect(ai.last.sent.some((s) => s.type === 'append')).toBe(true);
+      // The dropped session's late events no longer count.
+      first.emit({ type: 'closed', cause: 'remote_close', code: 1006, detail: 'again' });
+      expect(records).toEqual([]);
+    });
+
+    it('ends the call after the recording when the new session cannot be opened either', async () => {
+      const { call, ai, leg, records } = buildCall(withFallback());
+      await call.start();
+      ai.fail = authFailure();
+      ai.last.emit({ type: 'closed', cause: 'remote_close', code: 1011, detail: 'internal error' });
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(leg.frames).toBe(50);
+      expect(records[0]!.endReason).toBe('ai_disconnected');
+      expect(records[0]!.endDetail).toContain('reconnect failed');
+    });
+  });
+
+  it('ends the call when the model cannot speak with the agent voice, instead of a call of silence', async () => {
+    const { call, ai, records } = buildCall();
+    await call.start();
+    ai.last.emit({ type: 'config_rejected', detail: "voice Cherry rejected by qwen3.5-omni-flash-realtime: Voice 'Cherry' is not supported." });
+    expect(records[0]!.endReason).toBe('ai_rejected_config');
+    expect(records[0]!.endDetail).toContain('Cherry');
+  });
+
+  it('sends no caller audio (music on hold) to the model while the call is held', async () => {
+    const { call, ai } = buildCall();
+    await call.start();
+    call.onMedia({ type: 'hold', held: true });
+    for (let i = 0; i < 50; i++) {
+      // At real time: faster would be cut by the real-time budget, whatever the hold.
+      vi.advanceTimersByTime(20);
+      call.onMedia({ type: 'audio', pcm: callerFrame() });
+    }
+    expect(ai.last.sent.filter((s) => s.type === 'append')).toEqual([]);
+    call.onMedia({ type: 'hold', held: false });
+    call.onMedia({ type: 'audio', pcm: callerFrame() });
+    expect(ai.last.sent.filter((s) => s.type === 'append')).toHaveLength(1);
+  });
+
+  it('keeps the preview words when the final caller transcript comes back empty', async () => {
+    const { call, ai, records } = buildCall();
+    await call.start();
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_1', text: 'I want to check my order', final: false });
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_1', text: '', final: true });
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_2', text: '', final: true });
+    await call.close('caller_hangup');
+    expect(records[0]!.turns.filter((t) => t.role === 'caller')).toMatchObject([{ itemId: 'item_1', text: 'I want to check my order' }]);
+  });
+
+  it('writes the record after the caller\'s last transcript, which the service sends after the hang-up', async () => {
+    const { call, ai, records } = buildCall();
+    await call.start();
+    ai.last.pendingTranscript = { resolve: () => undefined };
+    const closing = call.close('caller_hangup');
+    expect(records).toEqual([]);
+    ai.last.emit({ type: 'caller_transcript', itemId: 'item_last', text: 'Thanks, bye.', final: true });
+    ai.last.emit({ type: 'speech_started', itemId: 'x', audioStartMs: 0 }); // nothing else counts any more
+    ai.last.pendingTranscript.resolve();
+    await closing;
+    expect(records[0]!.turns.at(-1)).toMatchObject({ role: 'caller', text: 'Thanks, bye.' });
+    expect(records[0]!.endReason).toBe('caller_hangup');
   });
 });

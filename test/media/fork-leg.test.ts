@@ -76,6 +76,13 @@ describe('ForkLeg', () => {
     expect(socket.sent).toEqual([]);
   });
 
+  it('closes a stream the call ended for sending faster than real time with 1008 media_overrun', () => {
+    const socket = new FakeSocket();
+    const { leg } = makeLeg(socket);
+    leg.close('media_overrun');
+    expect(socket.closes).toEqual([{ code: 1008, reason: 'media_overrun' }]);
+  });
+
   it('after detach, sends nothing and close() does not replace the close code already chosen', () => {
     const socket = new FakeSocket();
     const { leg } = makeLeg(socket);

@@ -194,8 +194,32 @@ describe('authentication', () => {
     }
     const all = lines.join('');
     expect(all).toContain('media upgrade refused');
-    expect(all).toContain('token=REDACTED');
+    expect(all).toContain('token=[redacted]');
     expect(all).not.toContain('wrong-guess');
+    expect(all).not.toContain(TOKEN);
+  });
+
+  it('never logs a token sent under another query name or in a long path segment, at debug level either', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await startHarness({ logger: pino({ level: 'trace' }, sink) });
+    const base = `ws://127.0.0.1:${logged.port}`;
+    try {
+      for (const name of ['access_token', 'Token', 'auth', 'key', 'apiKey']) {
+        expect(await TestClient.refusal(`${base}/media/twilio?${name}=${TOKEN}`)).toBe(401);
+      }
+      expect(await TestClient.refusal(`${base}/media/${TOKEN}`)).toBe(404);
+    } finally {
+      await logged.close();
+    }
+    const all = lines.join('');
+    expect(all).toContain('access_token=[redacted]');
+    expect(all).toContain('upgrade for unknown path');
     expect(all).not.toContain(TOKEN);
   });
 

@@ -23,7 +23,7 @@ export function sampleRecord(overrides: Partial<CallRecord> & { from?: string; t
     bargeIns: [{ atMs: 1100, responseId: 'resp_1', heardMs: 900, droppedFrames: 3 }],
     toolCalls: [{ name: 'lookup_order', arguments: '{"id":"42"}', output: '{"status":"shipped"}', durationMs: 12, atMs: 5000 }],
     usage: { inputTokens: 120, outputTokens: 80, inputAudioTokens: 100, outputAudioTokens: 60 },
-    stats: { firstAudioMs: 250, turnLatenciesMs: [310], uplinkFrames: 1500, downlinkFramesSent: 900, uplinkFramesDropped: 2, lateAudioDropped: 0, aiErrors: 0 },
+    stats: { firstAudioMs: 250, turnLatenciesMs: [310], uplinkFrames: 1500, downlinkFramesSent: 900, uplinkFramesDropped: 2, lateAudioDropped: 0, uplinkOverBudgetMs: 0, aiErrors: 0 },
     ...rest,
   };
 }

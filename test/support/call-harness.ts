@@ -1,7 +1,7 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
-import { Call, type CallSettings, type UnavailableAudio } from '../../src/call/call.js';
+import { Call, type CallAudioTap, type CallSettings, type UnavailableAudio } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import type { CallIdentity } from '../../src/call/media-leg.js';
 import type { CallTools, DigitSink, ToolRunner, TransferWithoutLeg } from '../../src/call/tool-runner.js';
@@ -57,6 +57,9 @@ export function buildCall(
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
     unavailableAudio?: UnavailableAudio;
     ai?: FakeAiConnector;
+    audioTap?: CallAudioTap;
+    /** Default: silent. */
+    logger?: Logger;
   } = {},
 ): Harness {
   const leg = opts.leg ?? new FakeLeg();
@@ -75,9 +78,10 @@ export function buildCall(
       ...(opts.transferWithoutLeg ? { transferWithoutLeg: opts.transferWithoutLeg } : {}),
     },
     settings: { ...TEST_SETTINGS, ...opts.settings },
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
     ...(opts.unavailableAudio ? { unavailableAudio: opts.unavailableAudio } : {}),
+    ...(opts.audioTap ? { audioTap: opts.audioTap } : {}),
     now: () => Date.now(),
     onEnded: (record) => records.push(record),
   });

@@ -9,6 +9,7 @@ import { AiConnectError } from '../../src/call/ai-session.js';
 export type SentToAi =
   | { type: 'append'; samples: number }
   | { type: 'flush' }
+  | { type: 'greet'; instructions: string }
   | { type: 'create_response'; instructions?: string }
   | { type: 'cancel' }
   | { type: 'tool_result'; toolCallId: string; output: string }
@@ -35,6 +36,9 @@ export class FakeAiSession implements AiSession {
   flushAudio(): void {
     this.sent.push({ type: 'flush' });
   }
+  greet(instructions: string): void {
+    this.sent.push({ type: 'greet', instructions });
+  }
   createResponse(instructions?: string): void {
     this.sent.push(instructions === undefined ? { type: 'create_response' } : { type: 'create_response', instructions });
   }
@@ -48,6 +52,13 @@ export class FakeAiSession implements AiSession {
     if (this.closed) return;
     this.closed = true;
     this.sent.push({ type: 'close' });
+  }
+  /** Set to hold the record back until `settle()`, as a late caller transcript would. */
+  pendingTranscript: { resolve: () => void } | undefined;
+  finish(): Promise<void> | undefined {
+    this.close();
+    if (this.pendingTranscript === undefined) return undefined;
+    return new Promise((resolve) => (this.pendingTranscript = { resolve }));
   }
 
   /** Stream `ms` of 24 kHz audio as one response, the way the service does. */

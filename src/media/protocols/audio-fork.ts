@@ -111,6 +111,9 @@ export function decodeAudioForkMetadata(text: string): Decoded<AudioForkMetadata
   if (backRate !== undefined && backRate !== rate) {
     return violation('unsupported_format', `bidirectional sampleRate ${backRate} differs from sampleRate ${rate}`);
   }
+  if (AUDIO_FORK_FIELDS.mixType.some((key) => key in meta && scalarField(meta, key) === undefined && meta[key] !== '')) {
+    return violation('bad_message', 'mixType must be a string');
+  }
   const mixType = firstScalarField(meta, AUDIO_FORK_FIELDS.mixType) ?? 'mono';
   if (mixType !== 'mono' && mixType !== 'mixed') {
     return violation('unsupported_format', `mixType ${mixType.slice(0, 16)} is not mono or mixed`);
@@ -148,6 +151,10 @@ function decodeText(text: string): Decoded<AudioForkMessage> {
     if (name === undefined) return violation('bad_message', 'mark message needs data.name');
     return decoded({ type: 'mark', name, markEvent: scalarField(data, 'event') ?? 'playout' });
   }
+  if (event === undefined && type === undefined && firstScalarField(msg, AUDIO_FORK_FIELDS.externalId) !== undefined) {
+    // Another metadata frame: the stream cannot become a different call halfway through.
+    return violation('out_of_order', 'a second metadata frame');
+  }
   return decoded({ type: 'other', name: (event ?? type ?? 'unnamed').slice(0, 64) });
 }
 
@@ -160,6 +167,8 @@ function readRateHz(obj: JsonObject, keys: readonly string[]): number | undefine
     const kilo = text === undefined ? null : /^(\d+)k$/.exec(text);
     if (kilo?.[1] !== undefined) return Number(kilo[1]) * 1000;
     if (text !== undefined) return NaN;
+    // Present but an object, an array or null: wrongly typed, not absent.
+    if (key in obj) return NaN;
   }
   return undefined;
 }

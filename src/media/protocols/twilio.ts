@@ -97,10 +97,15 @@ function decodeStart(msg: JsonObject): Decoded<TwilioMessage> {
   // Absent mediaFormat is tolerated (some relatives omit it); a different format is not, because
   // decoding it as mu-law would feed the model noise.
   const format = objectField(start, 'mediaFormat');
+  if (format === undefined && start['mediaFormat'] !== undefined) return violation('bad_message', 'start.mediaFormat must be an object');
   if (format !== undefined) {
     const encoding = scalarField(format, 'encoding')?.toLowerCase();
     const rateHz = numberField(format, 'sampleRate');
     const channels = numberField(format, 'channels');
+    // Present but unreadable is a wrong type, not an absent field: refuse it rather than guess.
+    for (const [key, read] of [['encoding', typeof format.encoding === 'string' ? encoding : undefined], ['sampleRate', rateHz], ['channels', channels]] as const) {
+      if (format[key] !== undefined && read === undefined) return violation('bad_message', `start.mediaFormat.${key} has the wrong type`);
+    }
     if (
       (encoding !== undefined && !MULAW_ENCODINGS.has(encoding)) ||
       (rateHz !== undefined && rateHz !== 8000) ||

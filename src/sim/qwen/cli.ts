@@ -1,7 +1,8 @@
 /**
  * Runs the simulator on its own, for pointing any realtime client at it:
  *   node --import tsx src/sim/qwen/cli.ts --port 8765 [--api-key KEY] [--speed 4]
- *        [--session-cap-ms 7200000] [--host 127.0.0.1]
+ *        [--session-cap-ms 7200000] [--host 127.0.0.1] [--fidelity live|documented]
+ *        [--idle-close-ms 25000]
  * Uses the default support-line script. Stop it with Ctrl-C.
  */
 import { parseArgs } from 'node:util';
@@ -22,12 +23,21 @@ async function main(): Promise<void> {
       'api-key': { type: 'string' },
       speed: { type: 'string' },
       'session-cap-ms': { type: 'string' },
+      fidelity: { type: 'string' },
+      'idle-close-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: cli.ts [--port 8765] [--host 127.0.0.1] [--api-key KEY] [--speed 4] [--session-cap-ms MS]');
+    console.log(
+      'usage: cli.ts [--port 8765] [--host 127.0.0.1] [--api-key KEY] [--speed 4] [--session-cap-ms MS]\n' +
+        '              [--fidelity live|documented] [--idle-close-ms MS (0: never)]',
+    );
     return;
+  }
+  const fidelity = values.fidelity;
+  if (fidelity !== undefined && fidelity !== 'live' && fidelity !== 'documented') {
+    throw new Error(`--fidelity expects live or documented, got ${JSON.stringify(fidelity)}`);
   }
   const speedFactor = numberOption('speed', values.speed);
   const simulator = await startQwenSimulator({
@@ -35,9 +45,11 @@ async function main(): Promise<void> {
     host: values.host,
     apiKey: values['api-key'],
     sessionCapMs: numberOption('session-cap-ms', values['session-cap-ms']),
+    fidelity,
+    idleCloseMs: numberOption('idle-close-ms', values['idle-close-ms']),
     timing: speedFactor === undefined ? undefined : { speedFactor },
   });
-  console.log(`Qwen-Omni-Realtime simulator listening on ${simulator.url}`);
+  console.log(`Qwen-Omni-Realtime simulator (fidelity: ${fidelity ?? 'live'}) listening on ${simulator.url}`);
   const key = values['api-key'] === undefined ? '<any key>' : '<your --api-key>';
   console.log(`Connect to ${simulator.url}?model=qwen3.5-omni-flash-realtime with "Authorization: Bearer ${key}"`);
   const stop = (): void => {

@@ -3,7 +3,8 @@
  * attempt across the simulator; session faults apply inside each accepted session (optionally
  * chosen per session number, so a reconnect can succeed where the first session failed).
  */
-import { protocolErrors, type ErrorDetail } from './protocol-error.js';
+import type { Fidelity } from './fidelity.js';
+import { protocolErrors, wireError, type WireErrorDetail } from './protocol-error.js';
 import type { SessionTimers } from './session-timers.js';
 
 export type HandshakeFaultStatus = 401 | 403 | 429 | 500 | 503;
@@ -24,8 +25,9 @@ export type FaultTrigger =
 
 export interface ErrorFault {
   at: FaultTrigger;
-  /** Fields override a generic `server_error`; the session stays open, as with real errors. */
-  error?: Partial<ErrorDetail>;
+  /** Fields override a generic `server_error` (live: code `COMMON_ERROR`, status 500); the
+   *  session stays open, as with real errors. */
+  error?: Partial<WireErrorDetail>;
 }
 
 export interface DisconnectFault {
@@ -41,7 +43,29 @@ export type TranscriptionFault =
    *  response.created or even after audio deltas, as §6.9 warns it may. */
   | { mode: 'late'; delayMs: number }
   /** `.failed` instead of deltas and `.completed`. */
-  | { mode: 'failed' };
+  | { mode: 'failed' }
+  /** The previews as usual, then a `.completed` whose transcript is empty (seen live, finding #9). */
+  | { mode: 'empty_final' };
+
+/**
+ * What goes wrong with the first response the session produces for a response.create (usually
+ * the greeting; open question 1, finding #5):
+ * - `error`: an `error` event instead of response.created (the dialogue does not advance, so a
+ *   retried response.create gets the greeting);
+ * - `failed`: response.created, then response.done `failed` with status_details, no audio;
+ * - `close`: the socket closes with 1011 as soon as the response.create arrives.
+ */
+export type GreetingFault = 'error' | 'failed' | 'close';
+
+/**
+ * One spoken answer split across two responses without a second response.create (S-10, seen by
+ * Qwen-Live-Harness): the `ofResponse`-th response (1-based) ends `completed` after
+ * `afterAudioDeltas` audio deltas, and a new response.created continues the rest of the speech.
+ */
+export interface SplitResponseFault {
+  ofResponse: number;
+  afterAudioDeltas: number;
+}
 
 export interface SessionFaults {
   /** Answer response.create that has nothing to respond to (the greeting, goodbyes) with an
@@ -52,6 +76,8 @@ export interface SessionFaults {
   errors?: readonly ErrorFault[];
   disconnect?: DisconnectFault;
   transcription?: TranscriptionFault;
+  greeting?: GreetingFault;
+  splitResponse?: SplitResponseFault;
 }
 
 export interface QwenSimulatorFaults {
@@ -76,7 +102,7 @@ export function handshakeFaultFor(
 }
 
 export type FaultAction =
-  | { kind: 'error'; error: ErrorDetail }
+  | { kind: 'error'; error: WireErrorDetail }
   | { kind: 'disconnect'; mode: 'terminate' | 'close'; closeCode: number };
 
 interface Armed {
@@ -92,10 +118,11 @@ export class FaultPlan {
 
   constructor(
     faults: SessionFaults,
+    fidelity: Fidelity,
     private readonly run: (action: FaultAction) => void,
   ) {
     for (const fault of faults.errors ?? []) {
-      const error = { ...protocolErrors.injected(), ...fault.error };
+      const error = { ...wireError(protocolErrors.injected(), fidelity), ...fault.error };
       this.armed.push({ at: fault.at, action: { kind: 'error', error }, fired: false });
     }
     if (faults.disconnect) {

@@ -1,17 +1,24 @@
 /**
- * A response that only calls a tool (§9): no audio and no transcript. response.created, then after
- * the "thinking" delay output_item.added (arguments ""), conversation.item.created,
- * function_call_arguments.delta(s), function_call_arguments.done (with `name`), output_item.done,
- * and response.done whose output holds the complete function_call item.
+ * A response that calls tools (§9): response.created, then after the "thinking" delay an optional
+ * spoken preamble (a whole assistant message, as the live service may send before the call),
+ * then per call output_item.added (arguments ""), conversation.item.created,
+ * function_call_arguments.delta(s), function_call_arguments.done (with `name`) and
+ * output_item.done, and finally response.done whose output holds every item.
+ *
+ * Documented mode sends the calls in one burst. Live mode spreads the end over
+ * `timing.toolCallDoneDelayMs` (half before each call's output_item.done, half before
+ * response.done), so a client that sends a call's output as soon as its arguments are done sends
+ * it before the response is done, which the service refuses ("Unknown function call id").
  */
 import { newId } from './ids.js';
 import type { CancelTimer } from './session-timers.js';
-import type { FunctionCallItem, ItemStatus } from './server-events.js';
+import type { FunctionCallItem, ItemStatus, OutputItem, ResponseStatus, StatusDetails } from './server-events.js';
 import type { ScriptedToolCall } from './script.js';
+import { SpeechPart } from './speech-part.js';
 import {
   responseObject,
   type ActiveResponse,
-  type EndedEarlyStatus,
+  type EarlyEnd,
   type ResponseEnvironment,
   type ResponseSource,
 } from './responses.js';
@@ -40,84 +47,160 @@ function fragments(text: string): string[] {
   return [text.slice(0, third), text.slice(third, 2 * third), text.slice(2 * third)];
 }
 
+export interface ToolCallPlan {
+  calls: readonly ScriptedToolCall[];
+  preamble: { text: string; pcm: Int16Array } | undefined;
+  source: ResponseSource;
+}
+
+interface EmittedCall {
+  call: ScriptedToolCall;
+  callId: string;
+  itemId: string;
+  arguments: string;
+  outputIndex: number;
+  done: boolean;
+}
+
 export class FunctionCallResponse implements ActiveResponse {
   readonly id = newId('resp');
-  readonly callId = newId('call');
-  private readonly itemId = newId('item');
-  private readonly arguments: string;
+  private readonly calls: EmittedCall[];
+  private readonly preamble: SpeechPart | undefined;
+  private readonly output: OutputItem[] = [];
+  private emitted = 0;
   private finished = false;
   private cancelTimer: CancelTimer = () => undefined;
 
   constructor(
     private readonly env: ResponseEnvironment,
     readonly index: number,
-    private readonly call: ScriptedToolCall,
-    private readonly source: ResponseSource,
+    private readonly plan: ToolCallPlan,
   ) {
-    this.arguments = documentedArgumentsString(call.arguments);
+    const offset = plan.preamble ? 1 : 0;
+    this.calls = plan.calls.map((call, i) => ({
+      call,
+      callId: newId('call'),
+      itemId: newId('item'),
+      arguments: documentedArgumentsString(call.arguments),
+      outputIndex: offset + i,
+      done: false,
+    }));
+    this.preamble =
+      plan.preamble &&
+      new SpeechPart(env, this.id, 0, plan.preamble, {
+        audioDelta: (count) => env.hooks.onAudioDelta(index, count),
+        streamed: () => {
+          this.output.push(this.preamble!.close('completed'));
+          this.emitNextCall();
+        },
+      });
+  }
+
+  /** The first call's id (kept for callers that know one call per response). */
+  get callId(): string {
+    return this.calls[0]!.callId;
   }
 
   start(): void {
     this.env.send({ type: 'response.created', response: responseObject(this.env, this.id, 'in_progress', []) });
-    this.cancelTimer = this.env.timers.after(this.env.timing.firstDeltaDelayMs, () => this.emitCall());
+    this.cancelTimer = this.env.timers.after(this.env.timing.firstDeltaDelayMs, () => {
+      if (this.preamble) this.preamble.begin();
+      else this.emitNextCall();
+    });
   }
 
-  stop(status: EndedEarlyStatus): void {
+  stop(end: EarlyEnd): void {
     if (this.finished) return;
     this.cancelTimer();
-    // The call is emitted in one burst, so only the "thinking" phase can be cut short: no item yet.
-    this.finish(status, []);
+    if (this.preamble?.started && this.output.length === 0) this.output.push(this.preamble.close('incomplete'));
+    // A call whose arguments went out but whose item is not done yet ends incomplete.
+    for (const call of this.calls.slice(0, this.emitted)) if (!call.done) this.closeCall(call, 'incomplete');
+    this.finish(end.status, end.details);
   }
 
   abandon(): void {
     this.cancelTimer();
+    this.preamble?.abandon();
     this.finished = true;
   }
 
-  private item(status: ItemStatus, args: string): FunctionCallItem {
+  private item(call: EmittedCall, status: ItemStatus, args: string): FunctionCallItem {
     return {
-      id: this.itemId,
+      id: call.itemId,
       object: 'realtime.item',
       type: 'function_call',
       status,
-      call_id: this.callId,
-      name: this.call.name,
+      call_id: call.callId,
+      name: call.call.name,
       arguments: args,
     };
   }
 
-  private emitCall(): void {
-    const ref = { response_id: this.id, item_id: this.itemId, output_index: 0, call_id: this.callId };
-    const added = this.item('in_progress', '');
-    this.env.send({ type: 'response.output_item.added', response_id: this.id, output_index: 0, item: added });
-    this.env.send({ type: 'conversation.item.created', item: structuredClone(added) });
-    for (const delta of fragments(this.arguments)) {
-      this.env.send({ type: 'response.function_call_arguments.delta', ...ref, delta });
-    }
-    const name = this.call.name;
-    this.env.send({ type: 'response.function_call_arguments.done', ...ref, name, arguments: this.arguments });
-    const done = this.item('completed', this.arguments);
-    this.env.send({ type: 'response.output_item.done', response_id: this.id, output_index: 0, item: done });
-    this.finish('completed', [structuredClone(done)]);
+  private get stepDelayMs(): number {
+    return this.env.timing.toolCallDoneDelayMs / 2;
   }
 
-  private finish(status: EndedEarlyStatus | 'completed', output: FunctionCallItem[]): void {
+  /** Runs `next` now in the documented burst, or after half the done delay in live mode. */
+  private then(next: () => void): void {
+    if (this.stepDelayMs <= 0) next();
+    else this.cancelTimer = this.env.timers.after(this.stepDelayMs, next);
+  }
+
+  private emitNextCall(): void {
+    if (this.finished) return;
+    const call = this.calls[this.emitted];
+    if (!call) {
+      this.then(() => this.finish('completed'));
+      return;
+    }
+    this.emitted++;
+    const ref = { response_id: this.id, item_id: call.itemId, output_index: call.outputIndex, call_id: call.callId };
+    const added = this.item(call, 'in_progress', '');
+    this.env.send({ type: 'response.output_item.added', response_id: this.id, output_index: call.outputIndex, item: added });
+    this.env.send({ type: 'conversation.item.created', item: structuredClone(added) });
+    for (const delta of fragments(call.arguments)) {
+      this.env.send({ type: 'response.function_call_arguments.delta', ...ref, delta });
+    }
+    const name = call.call.name;
+    this.env.send({ type: 'response.function_call_arguments.done', ...ref, name, arguments: call.arguments });
+    this.then(() => {
+      this.closeCall(call, 'completed');
+      if (this.emitted < this.calls.length) this.emitNextCall();
+      else this.then(() => this.finish('completed'));
+    });
+  }
+
+  private closeCall(call: EmittedCall, status: ItemStatus): void {
+    call.done = true;
+    const done = this.item(call, status, call.arguments);
+    this.env.send({ type: 'response.output_item.done', response_id: this.id, output_index: call.outputIndex, item: done });
+    this.output.push(structuredClone(done));
+  }
+
+  private finish(status: ResponseStatus, details?: StatusDetails): void {
+    if (this.finished) return;
     this.finished = true;
-    const usage = this.env.hooks.usage({ text: output.length > 0 ? this.arguments : '', audioMs: undefined });
-    this.env.send({ type: 'response.done', response: responseObject(this.env, this.id, status, output, usage) });
+    const done = this.calls.filter((c) => c.done);
+    const args = done.map((c) => c.arguments).join('');
+    const spoken = this.preamble?.text ?? '';
+    const audioMs = this.preamble?.started && this.preamble.hasAudio ? this.preamble.audioMs : undefined;
+    const usage = this.env.hooks.usage({ text: spoken + args, audioMs });
+    this.env.send({ type: 'response.done', response: responseObject(this.env, this.id, status, this.output, usage, details) });
+    const first = this.calls[0]!;
     this.env.hooks.onFinished({
       id: this.id,
       index: this.index,
       kind: 'function_call',
-      source: this.source,
+      source: this.plan.source,
       status,
-      text: output.length > 0 ? this.arguments : '',
-      audioMs: 0,
-      audioDeltas: 0,
-      plannedAudioMs: 0,
-      firstAudioAtMs: undefined,
-      callId: this.callId,
-      toolName: this.call.name,
+      text: args,
+      audioMs: audioMs ?? 0,
+      audioDeltas: this.preamble?.sentDeltas ?? 0,
+      plannedAudioMs: this.preamble?.plannedAudioMs ?? 0,
+      firstAudioAtMs: this.preamble?.firstAudioAtMs,
+      callId: first.callId,
+      toolName: first.call.name,
+      calls: this.calls.map((c) => ({ callId: c.callId, toolName: c.call.name, arguments: c.arguments })),
     });
   }
 }

@@ -3,7 +3,8 @@
  * protocol reference, for tests, the demo and the load test. Start it with `startQwenSimulator`.
  */
 export { startQwenSimulator, type HandshakeRecord, type QwenSimulator } from './server.js';
-export { DEFAULT_SESSION_CAP_MS, type QwenSimulatorOptions } from './options.js';
+export { DEFAULT_RETAINED_SESSIONS, DEFAULT_SESSION_CAP_MS, type QwenSimulatorOptions } from './options.js';
+export type { Fidelity } from './fidelity.js';
 export {
   SUPPORT_LINE_SCRIPT,
   type ConversationScript,
@@ -16,14 +17,17 @@ export type {
   DisconnectFault,
   ErrorFault,
   FaultTrigger,
+  GreetingFault,
   HandshakeFault,
   HandshakeFaultStatus,
   QwenSimulatorFaults,
   SessionFaults,
+  SplitResponseFault,
   TranscriptionFault,
 } from './faults.js';
 export {
   DEFAULT_RESPONSE_TIMING,
+  type EarlyEnd,
   type EndedEarlyStatus,
   type ResponseSummary,
   type ResponseTiming,
@@ -37,8 +41,8 @@ export type {
   ToolOutputRecord,
   WaitOptions,
 } from './session-record.js';
-export type { ServerEvent, ServerEventType } from './server-events.js';
-export type { ErrorDetail } from './protocol-error.js';
+export type { ServerEvent, ServerEventType, StatusDetails } from './server-events.js';
+export type { ErrorDetail, LiveErrorDetail, WireErrorDetail } from './protocol-error.js';
 export type { SessionConfig } from './session-config.js';
 export {
   INPUT_SAMPLE_RATE_HZ,

@@ -3,7 +3,7 @@
  * audio-to-token rates used for `usage`. Values come from the protocol reference (§2, §5.1, §10).
  */
 
-export type ModelFamily = 'qwen3.5-omni' | 'qwen3-omni-flash' | 'qwen-omni-turbo';
+export type ModelFamily = 'qwen3.8-omni-flash' | 'qwen3.5-omni' | 'qwen3-omni-flash' | 'qwen-omni-turbo';
 
 export interface SamplingDefaults {
   temperature: number;
@@ -18,7 +18,11 @@ export interface SamplingDefaults {
 export interface FamilyTraits {
   family: ModelFamily;
   defaultVoice: string;
-  /** `tools`, `semantic_vad`, `idle_timeout_ms` and `enable_search` exist only on qwen3.5 models. */
+  /**
+   * What the docs say: `tools`, `semantic_vad`, `idle_timeout_ms` and `enable_search` exist only
+   * on qwen3.5 (and qwen3.8) models. The documented mode follows these flags; the live-like mode
+   * takes tools, semantic_vad and idle_timeout_ms from the shared capability table instead.
+   */
   supportsTools: boolean;
   supportsSemanticVad: boolean;
   supportsIdleTimeout: boolean;
@@ -55,6 +59,10 @@ const QWEN35: FamilyTraits = {
   inputAudioTokensPerSecond: 7,
   outputAudioTokensPerSecond: 12.5,
 };
+
+/** qwen3.8-omni-flash-realtime: no separate documentation yet; it behaves like qwen3.5 as far as
+ *  Qwen-Live-Harness shows (tools, semantic_vad, the same sampling defaults). */
+const QWEN38: FamilyTraits = { ...QWEN35, family: 'qwen3.8-omni-flash' };
 
 const QWEN3_FLASH: FamilyTraits = {
   family: 'qwen3-omni-flash',
@@ -101,11 +109,12 @@ const TURBO: FamilyTraits = {
 };
 
 /**
- * Any `qwen3.5-*` model gets the qwen3.5 feature set; `qwen-omni-turbo*` is the legacy family;
+ * Any `qwen3.8-*` model gets qwen3.8's traits (qwen3.5's), any `qwen3.5-*` model the qwen3.5 feature set; `qwen-omni-turbo*` is the legacy family;
  * everything else (qwen3-omni-flash snapshots, unknown names) behaves like qwen3-omni-flash, the
  * conservative choice: no tools, no semantic_vad, no idle timeout.
  */
 export function traitsOfModel(model: string): FamilyTraits {
+  if (model.startsWith('qwen3.8-')) return QWEN38;
   if (model.startsWith('qwen3.5-')) return QWEN35;
   if (model.startsWith('qwen-omni-turbo')) return TURBO;
   return QWEN3_FLASH;

@@ -5,7 +5,7 @@
  */
 import type { SessionTimers } from './session-timers.js';
 import type { SessionConfig } from './session-config.js';
-import type { OutputItem, ResponseObject, ResponseStatus, SendServerEvent } from './server-events.js';
+import type { OutputItem, ResponseObject, ResponseStatus, SendServerEvent, StatusDetails } from './server-events.js';
 import type { ResponseOutput, Usage } from './usage.js';
 
 export interface ResponseTiming {
@@ -15,17 +15,30 @@ export interface ResponseTiming {
   speedFactor: number;
   /** From response.created to the first output item: the model "thinking". */
   firstDeltaDelayMs: number;
+  /**
+   * From a tool-call response's last function_call_arguments.done to its response.done (half of it
+   * before output_item.done): the window in which a client that answers a call at once sends its
+   * output too early. Default: live 150 ms; documented 0 (one burst).
+   */
+  toolCallDoneDelayMs: number;
 }
 
 export const DEFAULT_RESPONSE_TIMING: Readonly<ResponseTiming> = {
   audioDeltaMs: 100,
   speedFactor: 4,
   firstDeltaDelayMs: 200,
+  toolCallDoneDelayMs: 150,
 };
 
 /** The status a response ends with when it is cut short; the reference lists `incomplete`
  *  among response statuses and not `cancelled`, so `incomplete` is the default. */
 export type EndedEarlyStatus = Extract<ResponseStatus, 'incomplete' | 'cancelled' | 'failed'>;
+
+/** How a response was cut short; `details` (live mode) becomes the response's status_details. */
+export interface EarlyEnd {
+  status: EndedEarlyStatus;
+  details?: StatusDetails;
+}
 
 export type ResponseSource = 'greeting' | 'turn' | 'after_tool' | 'instructed' | 'fallback' | 'idle_reprompt';
 
@@ -45,8 +58,11 @@ export interface ResponseSummary {
   plannedAudioMs: number;
   /** Wall-clock time (ms) of the first audio delta, if any. */
   firstAudioAtMs: number | undefined;
+  /** The (first) function call of a tool-call response. */
   callId?: string;
   toolName?: string;
+  /** Every function call of a tool-call response, in output order. */
+  calls?: Array<{ callId: string; toolName: string; arguments: string }>;
 }
 
 export interface ResponseHooks {
@@ -71,8 +87,8 @@ export interface ActiveResponse {
   readonly id: string;
   readonly index: number;
   start(): void;
-  /** Ends the response now with `status` (interruption or response.cancel). */
-  stop(status: EndedEarlyStatus): void;
+  /** Ends the response now (interruption or response.cancel). */
+  stop(end: EarlyEnd): void;
   /** The socket is gone: stop without emitting anything. */
   abandon(): void;
 }
@@ -83,6 +99,7 @@ export function responseObject(
   status: ResponseStatus,
   output: OutputItem[],
   usage?: Usage,
+  details?: StatusDetails,
 ): ResponseObject {
   const response: ResponseObject = {
     id,
@@ -94,6 +111,7 @@ export function responseObject(
     output_audio_format: env.config.output_audio_format,
     output,
   };
+  if (details) response.status_details = details;
   if (usage) response.usage = usage;
   return response;
 }

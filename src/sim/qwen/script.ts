@@ -20,9 +20,13 @@ export interface ScriptedToolCall {
 
 export type ScriptedReply =
   | ScriptedSpeech
-  /** A response holding only a function call; `afterTool` is spoken after the client returns the
-   *  output and sends response.create. */
-  | { toolCall: ScriptedToolCall; afterTool: ScriptedSpeech };
+  /**
+   * A response holding a function call, or several (a list: one function_call item each, in
+   * order). `afterTool` is spoken once the client has returned the output of every call and sent
+   * response.create. `preamble` is spoken in the same response before the first call (the live
+   * service may do that, e.g. "Let me check that for you").
+   */
+  | { toolCall: ScriptedToolCall | readonly ScriptedToolCall[]; afterTool: ScriptedSpeech; preamble?: ScriptedSpeech };
 
 export interface ScriptedTurn {
   callerTranscript: string;
@@ -43,10 +47,20 @@ export interface ConversationScript {
   unscriptedCallerTranscript: string;
 }
 
-export type ToolCallReply = Extract<ScriptedReply, { toolCall: ScriptedToolCall }>;
+export type ToolCallReply = Extract<ScriptedReply, { toolCall: unknown }>;
 
 export function isToolCallReply(reply: ScriptedReply): reply is ToolCallReply {
   return 'toolCall' in reply;
+}
+
+/** The calls of a tool-call reply, as a list. */
+export function toolCallsOf(reply: ToolCallReply): readonly ScriptedToolCall[] {
+  const calls = reply.toolCall;
+  return isCallList(calls) ? calls : [calls];
+}
+
+function isCallList(calls: ToolCallReply['toolCall']): calls is readonly ScriptedToolCall[] {
+  return Array.isArray(calls);
 }
 
 /**
@@ -87,7 +101,10 @@ export const SUPPORT_LINE_SCRIPT: Readonly<ConversationScript> = {
 export function scriptSpeeches(script: ConversationScript): ScriptedSpeech[] {
   const speeches = [script.greeting, script.fallbackReply, script.instructedReply, script.idleReprompt];
   for (const turn of script.turns) {
-    if (isToolCallReply(turn.reply)) speeches.push(turn.reply.afterTool);
+    if (isToolCallReply(turn.reply)) {
+      speeches.push(turn.reply.afterTool);
+      if (turn.reply.preamble) speeches.push(turn.reply.preamble);
+    }
     else speeches.push(turn.reply);
   }
   return speeches;

@@ -2,7 +2,7 @@
  * Every server event the simulator emits (§6), as a discriminated union. Bodies are written
  * without `event_id`; the session adds a fresh one to each event as it is sent.
  */
-import type { ErrorDetail } from './protocol-error.js';
+import type { WireErrorDetail } from './protocol-error.js';
 import type { Modality, OutputAudioFormat, SessionObject } from './session-config.js';
 import type { Usage } from './usage.js';
 
@@ -15,7 +15,7 @@ export interface UserMessageItem {
   type: 'message';
   status: ItemStatus;
   role: 'user';
-  content: Array<{ type: 'input_audio' }>;
+  content: Array<{ type: 'input_audio' } | { type: 'input_text'; text: string }>;
 }
 
 export type AssistantContent = { type: 'audio'; transcript: string } | { type: 'text'; text: string };
@@ -51,6 +51,14 @@ export interface FunctionCallOutputServerItem {
 export type OutputItem = AssistantMessageItem | FunctionCallItem;
 export type ConversationItem = OutputItem | UserMessageItem | FunctionCallOutputServerItem;
 
+/** Why a response ended other than `completed` (live mode; the shape Qwen-Live-Harness reads). */
+export interface StatusDetails {
+  type: ResponseStatus;
+  /** e.g. `turn_detected` (barge-in), `client_cancelled` (response.cancel). */
+  reason?: string;
+  error?: { code: string | number; message: string };
+}
+
 export interface ResponseObject {
   id: string;
   object: 'realtime.response';
@@ -60,6 +68,7 @@ export interface ResponseObject {
   voice: string;
   output_audio_format: OutputAudioFormat;
   output: OutputItem[];
+  status_details?: StatusDetails;
   usage?: Usage;
 }
 
@@ -78,7 +87,7 @@ interface CallRef {
 }
 
 export type ServerEventBody =
-  | { type: 'error'; error: ErrorDetail }
+  | { type: 'error'; error: WireErrorDetail }
   | { type: 'session.created'; session: SessionObject }
   | { type: 'session.updated'; session: SessionObject }
   | { type: 'input_audio_buffer.speech_started'; audio_start_ms: number; item_id: string }
@@ -88,6 +97,17 @@ export type ServerEventBody =
   | { type: 'conversation.item.created'; item: ConversationItem }
   | {
       type: 'conversation.item.input_audio_transcription.delta';
+      item_id: string;
+      content_index: number;
+      text: string;
+      stash: string;
+      language: string;
+      emotion: string;
+      obfuscation: string;
+    }
+  | {
+      /** A variant of `.delta` with the same fields, which some clients of the live service handle. */
+      type: 'conversation.item.input_audio_transcription.text';
       item_id: string;
       content_index: number;
       text: string;

@@ -26,11 +26,20 @@ export interface QwenSimulator {
   /** ws://HOST:PORT/api-ws/v1/realtime — the client appends `?model=…`. */
   readonly url: string;
   readonly port: number;
-  /** Every accepted session, in order (session.number is its 1-based position). */
+  /**
+   * The accepted sessions still retained, in order of acceptance: every open session, plus the
+   * most recently ended ones up to `retainedSessions` (default 200) in all. Until that many
+   * sessions have been accepted, `sessions[n - 1]` is session number n.
+   */
   readonly sessions: readonly SimulatedSession[];
-  /** Every upgrade attempt, accepted or refused. */
+  /** The latest upgrade attempts, accepted or refused (at most `retainedSessions`). */
   readonly handshakes: readonly HandshakeRecord[];
-  /** Resolves with session `number` (1-based; default: the next one to be accepted). */
+  /** Sessions accepted so far, retained or not. */
+  readonly acceptedSessions: number;
+  /** Sessions whose socket is still open. */
+  readonly openSessions: number;
+  /** Resolves with session `number` (1-based; default: the next one to be accepted); rejects
+   *  at once if that session is no longer retained. */
   waitForSession(number?: number, timeoutMs?: number): Promise<SimulatedSession>;
   /** Drops every open session (no close frame) and stops listening. Idempotent. */
   close(): Promise<void>;
@@ -43,6 +52,21 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
   const sessions: SimulatedSession[] = [];
   const handshakes: HandshakeRecord[] = [];
   const sessionWaiters: Array<() => void> = [];
+  let accepted = 0;
+  let attempts = 0;
+  const retain = resolved.retainedSessions;
+  /** Forgets the oldest ended sessions beyond the cap; open ones stay (their sockets hold them anyway). */
+  const forgetEnded = (): void => {
+    let excess = sessions.length - retain;
+    for (let i = 0; i < sessions.length && excess > 0; ) {
+      if (sessions[i]!.ended !== undefined) {
+        sessions.splice(i, 1);
+        excess--;
+      } else {
+        i++;
+      }
+    }
+  };
   const http = createServer((_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
   });
@@ -50,7 +74,7 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const attempt = handshakes.length + 1;
+    const attempt = ++attempts;
     const result = checkHandshake(request, resolved.apiKey, handshakeFaultFor(resolved.faults, attempt));
     const record: HandshakeRecord = {
       attempt,
@@ -59,12 +83,13 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
       hadAuthorization: request.headers.authorization !== undefined,
     };
     handshakes.push(record);
+    if (handshakes.length > retain) handshakes.splice(0, handshakes.length - retain);
     if (!result.ok) {
       refuseUpgrade(socket, result);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const number = sessions.length + 1;
+      const number = ++accepted;
       const session = new SimulatedQwenSession(ws, {
         number,
         model: result.model,
@@ -74,9 +99,14 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
         faults: sessionFaultsFor(resolved.faults, number),
       });
       live.add(session);
-      ws.on('close', () => live.delete(session));
       sessions.push(session.record);
+      forgetEnded();
       session.start();
+      // After start(): the session's own close listener has marked its record ended by then.
+      ws.on('close', () => {
+        live.delete(session);
+        forgetEnded();
+      });
       for (const wake of sessionWaiters.splice(0)) wake();
     });
   });
@@ -101,18 +131,26 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
       await new Promise<void>((resolve) => http.close(() => resolve()));
     })());
 
-  const waitForSession = (number = sessions.length + 1, timeoutMs = 5_000): Promise<SimulatedSession> =>
+  const waitForSession = (number = accepted + 1, timeoutMs = 5_000): Promise<SimulatedSession> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
-        const session = sessions[number - 1];
+        const session = sessions.find((s) => s.number === number);
         if (session) {
           clearTimeout(timer);
           resolve(session);
+        } else if (number <= accepted) {
+          clearTimeout(timer);
+          reject(new Error(`simulated session ${number} is no longer retained (retainedSessions: ${retain})`));
         } else {
           sessionWaiters.push(check);
         }
       };
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for simulated session ${number}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        // A waiter that gave up must not stay in the list until the next session arrives.
+        const index = sessionWaiters.indexOf(check);
+        if (index >= 0) sessionWaiters.splice(index, 1);
+        reject(new Error(`timed out waiting for simulated session ${number}`));
+      }, timeoutMs);
       check();
     });
 
@@ -121,6 +159,12 @@ export async function startQwenSimulator(options: QwenSimulatorOptions = {}): Pr
     port,
     sessions,
     handshakes,
+    get acceptedSessions() {
+      return accepted;
+    },
+    get openSessions() {
+      return live.size;
+    },
     waitForSession,
     close,
   };

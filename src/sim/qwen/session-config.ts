@@ -8,8 +8,6 @@ export type Modality = 'text' | 'audio';
 export type InputAudioFormat = 'pcm' | 'pcm16';
 export type OutputAudioFormat = 'pcm' | 'pcm16' | 'pcm24';
 
-/** The only transcription model the current docs name; clients cannot change it. */
-export const TRANSCRIPTION_MODEL = 'qwen3-asr-flash-realtime';
 
 export interface TurnDetectionConfig {
   type: 'server_vad' | 'semantic_vad';
@@ -43,10 +41,12 @@ export interface SessionConfig extends SamplingDefaults {
 }
 
 /** The `session` object of session.created / session.updated. */
-export interface SessionObject extends Omit<SessionConfig, 'instructions' | 'smooth_output'> {
+export interface SessionObject extends Omit<SessionConfig, 'instructions' | 'smooth_output' | 'tools'> {
   id: string;
   object: 'realtime.session';
   model: string;
+  /** null where the model silently drops tools (live mode, qwen3-omni-flash/turbo). */
+  tools: ToolDefinition[] | null;
   instructions?: string;
   smooth_output?: boolean | null;
   /** OpenAI-style leftover seen in the service's echoes; clients should ignore it. */
@@ -62,14 +62,15 @@ export const DEFAULT_TURN_DETECTION: Readonly<TurnDetectionConfig> = {
   interrupt_response: true,
 };
 
-export function defaultSessionConfig(traits: FamilyTraits): SessionConfig {
+/** `transcriptionModel`: what the service reports it transcribes with (clients cannot change it). */
+export function defaultSessionConfig(traits: FamilyTraits, transcriptionModel: string): SessionConfig {
   return {
     modalities: ['text', 'audio'],
     voice: traits.defaultVoice,
     instructions: '',
     input_audio_format: 'pcm',
     output_audio_format: 'pcm',
-    input_audio_transcription: { model: TRANSCRIPTION_MODEL },
+    input_audio_transcription: { model: transcriptionModel },
     turn_detection: { ...DEFAULT_TURN_DETECTION },
     tools: [],
     enable_search: false,
@@ -88,13 +89,15 @@ export function sessionObject(
   ids: { sessionId: string; model: string },
   traits: FamilyTraits,
   kind: 'created' | 'updated',
+  toolsDropped = false,
 ): SessionObject {
-  const { instructions, smooth_output, ...rest } = structuredClone(config);
+  const { instructions, smooth_output, tools, ...rest } = structuredClone(config);
   const echo: SessionObject = {
     id: ids.sessionId,
     object: 'realtime.session',
     model: ids.model,
     ...rest,
+    tools: toolsDropped ? null : tools,
     max_response_output_tokens: 'inf',
   };
   if (kind === 'updated') echo.instructions = instructions;

@@ -34,7 +34,8 @@ export interface ToolOutputRecord {
   output: string;
 }
 
-export type SessionEndCause = 'client_closed' | 'session_cap' | 'fault' | 'simulator_closed';
+/** `idle_timeout`: live mode closed a session that had received nothing for `idleCloseMs`. */
+export type SessionEndCause = 'client_closed' | 'session_cap' | 'idle_timeout' | 'fault' | 'simulator_closed';
 
 export interface SessionEnd {
   cause: SessionEndCause;
@@ -60,6 +61,8 @@ export interface SimulatedSession {
   /** The effective configuration (what the last session.updated echoed). */
   readonly config: SessionConfig;
   readonly userItems: readonly CommittedUserItem[];
+  /** Texts of the user `input_text` items the client added (live mode, families that take them), in order. */
+  readonly userTextItems: readonly string[];
   readonly responses: readonly ResponseSummary[];
   readonly toolOutputs: readonly ToolOutputRecord[];
   /** Caller audio appended so far, in milliseconds of 16 kHz PCM16. */
@@ -76,6 +79,7 @@ export class SessionRecord implements SimulatedSession {
   readonly received: ReceivedClientEvent[] = [];
   readonly sent: ServerEvent[] = [];
   readonly userItems: CommittedUserItem[] = [];
+  readonly userTextItems: string[] = [];
   readonly responses: ResponseSummary[] = [];
   readonly toolOutputs: ToolOutputRecord[] = [];
   appendedAudioMs = 0;

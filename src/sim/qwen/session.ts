@@ -1,23 +1,26 @@
 /**
  * One simulated Qwen-Omni-Realtime session: one accepted WebSocket. It turns client events into
  * the documented server events, runs server VAD on the caller's audio, drives scripted responses,
- * and ends (at the session cap, by fault injection, or when the client goes away) exactly once.
- * Errors never end a session: each bad frame gets an `error` event and the session goes on.
+ * and ends (at the session cap, after too long without a client event in live mode, by fault
+ * injection, or when the client goes away) exactly once. Errors never end a session: each bad
+ * frame gets an `error` event and the session goes on.
  */
 import WebSocket from 'ws';
-import type { ClientEvent } from './client-events.js';
+import type { ClientEvent, UserTextItem } from './client-events.js';
 import { parseClientFrame } from './client-events.js';
 import { Dialogue, type PlannedReply } from './dialogue.js';
+import { FailedResponse } from './failed-response.js';
 import { FaultPlan, type FaultAction, type SessionFaults } from './faults.js';
+import { modelRules, type ModelRules } from './fidelity.js';
 import { FunctionCallResponse } from './function-call-response.js';
 import { newId } from './ids.js';
 import { InputAudioBuffer, type AudioSpan } from './input-buffer.js';
 import { traitsOfModel, type FamilyTraits } from './model-family.js';
 import { isSendableCloseCode, type ResolvedOptions } from './options.js';
-import { protocolErrors, type ErrorDetail } from './protocol-error.js';
-import type { ActiveResponse, ResponseEnvironment, ResponseSummary } from './responses.js';
+import { protocolErrors, wireError, type ProtocolError } from './protocol-error.js';
+import type { ActiveResponse, EarlyEnd, ResponseEnvironment, ResponseSummary } from './responses.js';
 import type { ServerEvent, ServerEventBody } from './server-events.js';
-import { defaultSessionConfig, sessionObject } from './session-config.js';
+import { defaultSessionConfig, isAudioModality, sessionObject } from './session-config.js';
 import type { SessionConfig, SessionObject } from './session-config.js';
 import { SessionRecord, type SessionEndCause } from './session-record.js';
 import { SessionTimers, type CancelTimer } from './session-timers.js';
@@ -51,6 +54,7 @@ function frameBytes(data: WebSocket.RawData): Buffer {
 export class SimulatedQwenSession {
   readonly record: SessionRecord;
   private readonly traits: FamilyTraits;
+  private readonly rules: ModelRules;
   private readonly timers = new SessionTimers();
   private readonly openedAtMs = Date.now();
   private readonly conversationId = newId('conv');
@@ -66,6 +70,10 @@ export class SimulatedQwenSession {
   private autoResponseQueued = false;
   private cancelIdleTimer: CancelTimer = noop;
   private audioAppended = false;
+  /** The greeting fault applies to the first response a response.create produces. */
+  private greetingFaultPending: boolean;
+  /** Wall clock of the last client frame, for the live idle close. */
+  private lastClientEventAtMs = Date.now();
   private ended = false;
 
   constructor(
@@ -73,12 +81,14 @@ export class SimulatedQwenSession {
     private readonly deps: SessionDeps,
   ) {
     this.traits = traitsOfModel(deps.model);
-    this.config = defaultSessionConfig(this.traits);
+    this.rules = modelRules(deps.options.fidelity, deps.model, this.traits);
+    this.config = defaultSessionConfig(this.traits, this.rules.transcriptionModel);
+    this.greetingFaultPending = deps.faults.greeting !== undefined;
     const { number, model, workspaceId } = deps;
     this.record = new SessionRecord(number, newId('sess'), model, workspaceId, structuredClone(this.config));
     this.dialogue = new Dialogue(deps.options.script, deps.faults.rejectUnpromptedResponseCreate);
     this.usage = new UsageMeter(this.traits);
-    this.faultPlan = new FaultPlan(deps.faults, (action) => this.runFault(action));
+    this.faultPlan = new FaultPlan(deps.faults, deps.options.fidelity, (action) => this.runFault(action));
     this.resetVad();
   }
 
@@ -93,6 +103,7 @@ export class SimulatedQwenSession {
       this.end('session_cap', { mode: 'close', closeCode: this.deps.options.sessionCapCloseCode }),
     );
     this.faultPlan.armTimers(this.timers);
+    this.armIdleClose(this.deps.options.idleCloseMs);
   }
 
   /** Ends the session from outside (the simulator is closing). */
@@ -118,18 +129,30 @@ export class SimulatedQwenSession {
     );
   }
 
-  private sendError(error: ErrorDetail): void {
-    this.send({ type: 'error', error });
+  private sendError(error: ProtocolError): void {
+    this.send({ type: 'error', error: wireError(error, this.rules.fidelity) });
+  }
+
+  private get live(): boolean {
+    return this.rules.fidelity === 'live';
   }
 
   private echo(kind: 'created' | 'updated'): SessionObject {
-    return sessionObject(this.config, { sessionId: this.record.id, model: this.deps.model }, this.traits, kind);
+    const ids = { sessionId: this.record.id, model: this.deps.model };
+    return sessionObject(this.config, ids, this.traits, kind, this.rules.tools === 'dropped');
+  }
+
+  /** How a response cut short ends: live mode says why in status_details (S-6). */
+  private earlyEnd(reason: 'turn_detected' | 'client_cancelled'): EarlyEnd {
+    const status = this.deps.options.endedEarlyStatus;
+    return this.live ? { status, details: { type: status, reason } } : { status };
   }
 
   // ── incoming ──
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
+    this.lastClientEventAtMs = Date.now();
     const parsed = parseClientFrame(data, isBinary);
     const rawType = parsed.json?.type;
     const fallbackType = isBinary ? '(binary)' : parsed.json === undefined ? '(not json)' : '(no type)';
@@ -146,7 +169,7 @@ export class SimulatedQwenSession {
   }
 
   /** Returns the error to send back, if the event is refused. */
-  private handle(event: ClientEvent): ErrorDetail | undefined {
+  private handle(event: ClientEvent): ProtocolError | undefined {
     switch (event.type) {
       case 'session.update':
         return this.onSessionUpdate(event.session);
@@ -166,15 +189,39 @@ export class SimulatedQwenSession {
         return this.onResponseCreate(event.instructions);
       case 'response.cancel':
         if (!this.active) return protocolErrors.cancelNotActive();
-        this.active.stop(this.deps.options.endedEarlyStatus);
+        this.active.stop(this.earlyEnd('client_cancelled'));
         return undefined;
       case 'conversation.item.create':
+        if (event.item.type === 'message') return this.onUserText(event.item);
         return this.onToolOutput(event.item.call_id, event.item.output, event.item.id);
     }
   }
 
-  private onSessionUpdate(update: unknown): ErrorDetail | undefined {
-    const result = applySessionUpdate(this.config, update, this.traits, this.deps.model);
+  /** A user text message (S-2): taken by families that accept it in live mode, refused elsewhere. */
+  private onUserText(item: UserTextItem): ProtocolError | undefined {
+    if (!this.live) return protocolErrors.itemTypeNotSupported('message');
+    if (!this.rules.userTextItems) return protocolErrors.itemNotSupportedByModel(this.deps.model);
+    if (item.problem !== undefined) return protocolErrors.invalidUserItem(item.problem);
+    const itemId = item.id ?? newId('item');
+    this.send({
+      type: 'conversation.item.created',
+      item: {
+        id: itemId,
+        object: 'realtime.item',
+        type: 'message',
+        status: 'completed',
+        role: 'user',
+        content: [{ type: 'input_text', text: item.text }],
+      },
+    });
+    this.usage.addHistoryText(item.text);
+    this.record.userTextItems.push(item.text);
+    this.dialogue.addUserText();
+    return undefined;
+  }
+
+  private onSessionUpdate(update: unknown): ProtocolError | undefined {
+    const result = applySessionUpdate(this.config, update, this.traits, this.rules, this.deps.model);
     if (!result.ok) return result.error;
     const vadChanged = JSON.stringify(result.config.turn_detection) !== JSON.stringify(this.config.turn_detection);
     this.config = result.config;
@@ -224,7 +271,7 @@ export class SimulatedQwenSession {
       this.cancelIdleTimer();
       this.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: event.audioStartMs, item_id: itemId });
       // Barge-in (§8): the response in progress stops at once, before any further delta.
-      if (this.active && td.interrupt_response) this.active.stop(this.deps.options.endedEarlyStatus);
+      if (this.active && td.interrupt_response) this.active.stop(this.earlyEnd('turn_detected'));
       return;
     }
     const itemId = this.speech?.itemId ?? newId('item');
@@ -238,7 +285,7 @@ export class SimulatedQwenSession {
     else this.startAutoResponse();
   }
 
-  private onCommit(): ErrorDetail | undefined {
+  private onCommit(): ProtocolError | undefined {
     if (this.buffer.isEmpty) return protocolErrors.commitEmpty();
     // A manual commit in the middle of detected speech ends that speech: it is the same item.
     const itemId = this.speech?.itemId ?? newId('item');
@@ -273,22 +320,36 @@ export class SimulatedQwenSession {
       this.send(transcriptionFailed(itemId));
       return;
     }
-    for (const delta of transcriptionDeltas(itemId, transcript)) this.send(delta);
-    const completed = transcriptionCompleted(itemId, transcript);
+    const style = { stashOnly: this.live, eventType: this.deps.options.transcriptionPreviewEvent };
+    for (const delta of transcriptionDeltas(itemId, transcript, style)) this.send(delta);
+    const completed = transcriptionCompleted(itemId, fault?.mode === 'empty_final' ? '' : transcript);
     if (fault?.mode === 'late') this.timers.after(fault.delayMs, () => this.send(completed));
     else this.send(completed);
   }
 
-  private onResponseCreate(instructions: string | undefined): ErrorDetail | undefined {
+  private onResponseCreate(instructions: string | undefined): ProtocolError | undefined {
     if (this.active) return protocolErrors.responseAlreadyActive(this.active.id);
+    const greetingFault = this.greetingFaultPending ? this.deps.faults.greeting : undefined;
+    this.greetingFaultPending = false;
+    // Before the dialogue moves on: after an `error` or a close, nothing was answered.
+    if (greetingFault === 'error') return protocolErrors.responseFailed();
+    if (greetingFault === 'close') {
+      this.end('fault', { mode: 'close', closeCode: 1011 });
+      return undefined;
+    }
     const plan = this.dialogue.planResponseCreate(instructions);
     if (plan.kind === 'reject') return protocolErrors.noInputToRespondTo();
+    if (greetingFault === 'failed') {
+      this.startFailedResponse(plan.reply, protocolErrors.responseFailed(), false);
+      return undefined;
+    }
     this.startResponse(plan.reply);
     return undefined;
   }
 
-  private onToolOutput(callId: string, output: string, clientItemId: string | undefined): ErrorDetail | undefined {
+  private onToolOutput(callId: string, output: string, clientItemId: string | undefined): ProtocolError | undefined {
     const toolName = this.dialogue.acceptToolOutput(callId);
+    // Also the answer to an output for a call whose response is not done yet (live finding #2).
     if (toolName === undefined) return protocolErrors.unknownCallId(callId);
     const itemId = clientItemId ?? newId('item');
     // Whether the service confirms the item is undocumented (§5.8); a confirmation is the safe guess.
@@ -315,10 +376,8 @@ export class SimulatedQwenSession {
     if (reply) this.startResponse(reply);
   }
 
-  private startResponse(reply: PlannedReply): void {
-    this.cancelIdleTimer();
-    this.responseCount++;
-    const env: ResponseEnvironment = {
+  private responseEnvironment(reply: PlannedReply): ResponseEnvironment {
+    return {
       send: (body) => this.send(body),
       isOpen: () => this.isOpen(),
       timers: this.timers,
@@ -327,10 +386,26 @@ export class SimulatedQwenSession {
       config: structuredClone(this.config),
       hooks: {
         usage: (output) => this.usage.completeResponse(this.config.instructions, output),
-        onAudioDelta: (index, count) => this.faultPlan.audioDeltaSent(index, count),
+        onAudioDelta: (index, count) => {
+          this.faultPlan.audioDeltaSent(index, count);
+          this.maybeSplit(index, count, reply);
+        },
         onFinished: (summary) => this.onResponseFinished(summary, reply),
       },
     };
+  }
+
+  private startResponse(reply: PlannedReply): void {
+    // Live: a voice the model does not have is refused when speech would be synthesized (S-1).
+    const speaks = isAudioModality(this.config) && (reply.kind === 'speech' || reply.preamble !== undefined);
+    const voiceFailure = speaks ? this.rules.voiceFailure(this.config.voice) : undefined;
+    if (voiceFailure !== undefined) {
+      this.startFailedResponse(reply, protocolErrors.voiceNotSupported(voiceFailure), true);
+      return;
+    }
+    this.cancelIdleTimer();
+    this.responseCount++;
+    const env = this.responseEnvironment(reply);
     const response =
       reply.kind === 'speech'
         ? new SpokenResponse(env, this.responseCount, {
@@ -338,7 +413,38 @@ export class SimulatedQwenSession {
             pcm: this.deps.speech.audioFor(reply.speech),
             source: reply.source,
           })
-        : new FunctionCallResponse(env, this.responseCount, reply.call, reply.source);
+        : new FunctionCallResponse(env, this.responseCount, {
+            calls: reply.calls,
+            preamble: reply.preamble && { text: reply.preamble.text, pcm: this.deps.speech.audioFor(reply.preamble) },
+            source: reply.source,
+          });
+    this.active = response;
+    response.start();
+  }
+
+  /** The split fault (S-10): one spoken answer continues in a second, unrequested response. */
+  private maybeSplit(index: number, deltaCount: number, reply: PlannedReply): void {
+    const fault = this.deps.faults.splitResponse;
+    if (!fault || fault.ofResponse !== index || fault.afterAudioDeltas !== deltaCount) return;
+    const response = this.active;
+    if (!(response instanceof SpokenResponse) || response.index !== index || !this.isOpen()) return;
+    const rest = response.split();
+    if (!rest || this.active !== undefined || !this.isOpen()) return;
+    this.cancelIdleTimer();
+    this.responseCount++;
+    const continuation = new SpokenResponse(this.responseEnvironment(reply), this.responseCount, {
+      ...rest,
+      source: reply.source,
+    });
+    this.active = continuation;
+    continuation.start();
+  }
+
+  private startFailedResponse(reply: PlannedReply, error: ProtocolError, sendErrorEvent: boolean): void {
+    this.cancelIdleTimer();
+    this.responseCount++;
+    const plan = { source: reply.source, error: wireError(error, this.rules.fidelity), sendErrorEvent };
+    const response = new FailedResponse(this.responseEnvironment(reply), this.responseCount, plan);
     this.active = response;
     response.start();
   }
@@ -346,8 +452,9 @@ export class SimulatedQwenSession {
   private onResponseFinished(summary: ResponseSummary, reply: PlannedReply): void {
     if (this.active?.id === summary.id) this.active = undefined;
     this.record.responses.push(summary);
-    if (reply.kind === 'tool_call' && summary.status === 'completed' && summary.callId !== undefined) {
-      this.dialogue.awaitToolOutput(summary.callId, reply.call.name, reply.afterTool);
+    // Only a completed tool-call response authorises its calls (a cut or failed one does not).
+    if (reply.kind === 'tool_call' && summary.status === 'completed' && summary.calls !== undefined) {
+      this.dialogue.awaitToolOutputs(summary.calls, reply.afterTool);
     }
     if (this.autoResponseQueued) {
       this.autoResponseQueued = false;
@@ -378,8 +485,26 @@ export class SimulatedQwenSession {
 
   // ── ending ──
 
+  /**
+   * Live idle close (S-5): one timer per session, re-armed for the remaining time when it fires
+   * rather than reset on every frame (appends arrive ten times a second).
+   */
+  private armIdleClose(delayMs: number): void {
+    const idleMs = this.deps.options.idleCloseMs;
+    if (idleMs <= 0) return;
+    this.timers.after(delayMs, () => {
+      const quietMs = Date.now() - this.lastClientEventAtMs;
+      if (quietMs < idleMs) {
+        this.armIdleClose(idleMs - quietMs);
+        return;
+      }
+      this.sendError(protocolErrors.idleClose(idleMs));
+      this.end('idle_timeout', { mode: 'close', closeCode: 1011 });
+    });
+  }
+
   private runFault(action: FaultAction): void {
-    if (action.kind === 'error') this.sendError(action.error);
+    if (action.kind === 'error') this.send({ type: 'error', error: action.error });
     else if (action.mode === 'close') this.end('fault', { mode: 'close', closeCode: action.closeCode });
     else this.end('fault', { mode: 'terminate' });
   }

@@ -4,6 +4,11 @@
  * with text + stash on every delta, not append. The simulator's previews grow the confirmed part
  * and, on the way, show one provisional word that the next preview corrects, so a client that
  * appends deltas or treats the stash as final shows the wrong words.
+ *
+ * Live mode (S-7): clients of the live service see `text` always empty and the whole preview so
+ * far in `stash` (the same text + stash, so the replace rule still works); some see the previews
+ * as `...transcription.text` events instead of `.delta`; and the final `.completed` transcript is
+ * sometimes empty, when only the previews carried the words.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerEventBody } from './server-events.js';
@@ -35,9 +40,28 @@ function obfuscation(): string {
   return randomBytes(6).toString('base64url');
 }
 
-export function transcriptionDeltas(itemId: string, transcript: string): ServerEventBody[] {
-  return transcriptPreviews(transcript).map((preview) => ({
-    type: 'conversation.item.input_audio_transcription.delta',
+export interface PreviewStyle {
+  /** Live: `text` empty, `stash` cumulative. */
+  stashOnly: boolean;
+  eventType: 'delta' | 'text';
+}
+
+const DOCUMENTED_PREVIEWS: PreviewStyle = { stashOnly: false, eventType: 'delta' };
+
+export function transcriptionDeltas(
+  itemId: string,
+  transcript: string,
+  style: PreviewStyle = DOCUMENTED_PREVIEWS,
+): ServerEventBody[] {
+  const previews = transcriptPreviews(transcript).map((p) =>
+    style.stashOnly ? { text: '', stash: `${p.text}${p.stash}` } : p,
+  );
+  const type =
+    style.eventType === 'text'
+      ? ('conversation.item.input_audio_transcription.text' as const)
+      : ('conversation.item.input_audio_transcription.delta' as const);
+  return previews.map((preview) => ({
+    type,
     item_id: itemId,
     content_index: 0,
     text: preview.text,

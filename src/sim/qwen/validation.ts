@@ -4,11 +4,11 @@
  * out keep their current values. Unknown fields are ignored (the service's echoes carry extra
  * OpenAI-style fields, and the SDK sends fields such as `audio` that the seeds do not document).
  */
+import type { ModelRules } from './fidelity.js';
 import type { FamilyTraits } from './model-family.js';
-import { protocolErrors, type ErrorDetail } from './protocol-error.js';
+import { protocolErrors, type ProtocolError } from './protocol-error.js';
 import {
   DEFAULT_TURN_DETECTION,
-  TRANSCRIPTION_MODEL,
   type InputAudioFormat,
   type Modality,
   type OutputAudioFormat,
@@ -17,15 +17,15 @@ import {
   type TurnDetectionConfig,
 } from './session-config.js';
 
-export type UpdateResult = { ok: true; config: SessionConfig } | { ok: false; error: ErrorDetail };
+export type UpdateResult = { ok: true; config: SessionConfig } | { ok: false; error: ProtocolError };
 
 class InvalidUpdate extends Error {
-  constructor(readonly detail: ErrorDetail) {
+  constructor(readonly detail: ProtocolError) {
     super(detail.message);
   }
 }
 
-function fail(detail: ErrorDetail): never {
+function fail(detail: ProtocolError): never {
   throw new InvalidUpdate(detail);
 }
 
@@ -84,14 +84,14 @@ const TD = 'session.turn_detection';
 function parseTurnDetection(
   value: unknown,
   current: TurnDetectionConfig | null,
-  traits: FamilyTraits,
+  rules: ModelRules,
   model: string,
 ): TurnDetectionConfig | null {
   if (value === null) return null;
   if (!isRecord(value)) invalid(TD, value, 'Expected an object or null.');
   const next: TurnDetectionConfig = { ...(current ?? DEFAULT_TURN_DETECTION) };
   if ('type' in value) next.type = oneOf(`${TD}.type`, value.type, VAD_TYPES);
-  if (next.type === 'semantic_vad' && !traits.supportsSemanticVad) {
+  if (next.type === 'semantic_vad' && !rules.semanticVad) {
     fail(protocolErrors.notSupportedByModel(`${TD}.type`, model, "Turn detection type 'semantic_vad'"));
   }
   if ('threshold' in value) {
@@ -116,7 +116,7 @@ function parseTurnDetection(
   }
   // The service echoes idle_timeout_ms only for qwen3.5 with server_vad (ZH-SE); elsewhere it is
   // silently dropped rather than rejected, so the simulator drops it too.
-  if (next.type !== 'server_vad' || !traits.supportsIdleTimeout) delete next.idle_timeout_ms;
+  if (next.type !== 'server_vad' || !rules.idleTimeout) delete next.idle_timeout_ms;
   return next;
 }
 
@@ -201,6 +201,7 @@ function applyUpdate(
   current: SessionConfig,
   update: Record<string, unknown>,
   traits: FamilyTraits,
+  rules: ModelRules,
   model: string,
 ): SessionConfig {
   const next = structuredClone(current);
@@ -224,17 +225,18 @@ function applyUpdate(
     if (t !== null && !isRecord(t)) invalid('session.input_audio_transcription', t, 'Expected an object or null.');
     // The model is fixed on the service side; whatever the client names (or null, as the SDK
     // sends), the echo reports the one that is used.
-    next.input_audio_transcription = t === null ? null : { model: TRANSCRIPTION_MODEL };
+    next.input_audio_transcription = t === null ? null : { model: rules.transcriptionModel };
   }
   if ('turn_detection' in update) {
-    next.turn_detection = parseTurnDetection(update.turn_detection, current.turn_detection, traits, model);
+    next.turn_detection = parseTurnDetection(update.turn_detection, current.turn_detection, rules, model);
   }
   if ('tools' in update) {
     const tools = parseTools(update.tools);
-    if (tools.length > 0 && !traits.supportsTools) {
+    if (tools.length > 0 && rules.tools === 'refused') {
       fail(protocolErrors.notSupportedByModel('session.tools', model, 'Function calling'));
     }
-    next.tools = tools;
+    // Live, older families: accepted without complaint, then gone (the echo shows tools: null).
+    next.tools = rules.tools === 'dropped' ? [] : tools;
   }
   if ('enable_search' in update) {
     const enable = booleanAt('session.enable_search', update.enable_search);
@@ -263,6 +265,7 @@ export function applySessionUpdate(
   current: SessionConfig,
   update: unknown,
   traits: FamilyTraits,
+  rules: ModelRules,
   model: string,
 ): UpdateResult {
   if (update === undefined) return { ok: false, error: protocolErrors.missingParameter('session') };
@@ -270,7 +273,7 @@ export function applySessionUpdate(
     return { ok: false, error: protocolErrors.invalidValue('session', update, 'Expected an object.') };
   }
   try {
-    return { ok: true, config: applyUpdate(current, update, traits, model) };
+    return { ok: true, config: applyUpdate(current, update, traits, rules, model) };
   } catch (err) {
     if (err instanceof InvalidUpdate) return { ok: false, error: err.detail };
     throw err;

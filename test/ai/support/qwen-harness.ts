@@ -94,6 +94,8 @@ export function connectorOptions(server: { url: string }, log: CapturedLog, over
     apiKey: TEST_API_KEY,
     logger: log.logger,
     createSocket: (url, headers) => new WebSocket(url, { headers }),
+    // One attempt unless a test is about retries: a failure's classification is what most check.
+    connectRetries: 0,
     ...overrides,
   };
 }

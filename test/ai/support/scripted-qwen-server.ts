@@ -9,8 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface ScriptedServerOptions {
-  /** Refuse the upgrade with this HTTP status and body instead of accepting it. */
-  rejectUpgrade?: { status: number; body?: string };
+  /** Refuse the upgrade with this HTTP status and body instead of accepting it (the first `times` only, when set). */
+  rejectUpgrade?: { status: number; body?: string; times?: number };
   /** Send session.created as soon as a client connects (default true). */
   sendSessionCreated?: boolean;
   /** Answer session.update with session.updated (default true). */
@@ -117,7 +117,7 @@ export class ScriptedQwenServer {
       socket.on('close', () => server.rawSockets.delete(socket));
       server.upgradeRequests.push({ url: req.url ?? '', headers: req.headers });
       const reject = options.rejectUpgrade;
-      if (reject !== undefined) {
+      if (reject !== undefined && (reject.times === undefined || server.upgradeRequests.length <= reject.times)) {
         const body = reject.body ?? '';
         socket.end(
           `HTTP/1.1 ${reject.status} ${STATUS_CODES[reject.status] ?? 'Error'}\r\n` +

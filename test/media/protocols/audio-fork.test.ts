@@ -75,6 +75,9 @@ describe('audio-fork codec: metadata', () => {
     ['24 kHz', JSON.stringify({ callSid: 'c1', sampleRate: 24000 }), 'unsupported_format'],
     ['stereo', JSON.stringify({ callSid: 'c1', mixType: 'stereo' }), 'unsupported_format'],
     ['garbage rate', JSON.stringify({ callSid: 'c1', sampleRate: 'fast' }), 'unsupported_format'],
+    ['a rate of the wrong type', JSON.stringify({ callSid: 'c1', sampleRate: { hz: 8000 } }), 'unsupported_format'],
+    ['a rate of null', JSON.stringify({ callSid: 'c1', sampleRate: null }), 'unsupported_format'],
+    ['a mixType of the wrong type', JSON.stringify({ callSid: 'c1', mixType: ['mono'] }), 'bad_message'],
     [
       'bidirectional rate differing from the stream rate',
       JSON.stringify({ callSid: 'c1', sampleRate: 8000, bidirectionalAudio: { sampleRate: 16000 } }),
@@ -93,6 +96,11 @@ describe('audio-fork codec: stream', () => {
     expect(first.ok && first.message.type).toBe('metadata');
     return decoder;
   };
+
+  it('refuses a second metadata frame: a stream cannot become another call', () => {
+    const result = started().decode({ kind: 'text', text: JSON.stringify({ callSid: 'c2', to: '200' }) });
+    expect(!result.ok && result.violation.kind).toBe('out_of_order');
+  });
 
   it('refuses audio before the metadata frame', () => {
     const result = new AudioForkDecoder().decode({ kind: 'binary', bytes: le16([1, 2]) });

@@ -10,6 +10,7 @@ import {
 import { twilioWire } from '../../../src/media/twilio-stream.js';
 
 const text = (value: unknown) => ({ kind: 'text' as const, text: JSON.stringify(value) });
+const startWithFormat = (mediaFormat: unknown) => text({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', mediaFormat } });
 
 describe('twilio codec: inbound', () => {
   it('decodes start with custom parameters, coercing non-string values', () => {
@@ -83,6 +84,11 @@ describe('twilio codec: inbound', () => {
       }),
       'unsupported_format',
     ],
+    ['a mediaFormat that is a string', text({ event: 'start', streamSid: 'MZ1', start: { callSid: 'CA1', mediaFormat: 'audio/x-mulaw' } }), 'bad_message'],
+    ['a sampleRate that is text', startWithFormat({ encoding: 'audio/x-mulaw', sampleRate: 'eight thousand', channels: 1 }), 'bad_message'],
+    ['a sampleRate that is an object', startWithFormat({ encoding: 'audio/x-mulaw', sampleRate: { hz: 8000 }, channels: 1 }), 'bad_message'],
+    ['an encoding that is a number', startWithFormat({ encoding: 7, sampleRate: 8000, channels: 1 }), 'bad_message'],
+    ['channels that are a list', startWithFormat({ encoding: 'audio/x-mulaw', sampleRate: 8000, channels: [1] }), 'bad_message'],
   ])('refuses %s', (_name, frame, kind) => {
     const result = decodeTwilioFrame(frame);
     expect(result.ok).toBe(false);

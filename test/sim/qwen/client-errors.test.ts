@@ -5,7 +5,8 @@ import { RawClient } from './raw-client.js';
 let sim: QwenSimulator;
 let client: RawClient;
 beforeEach(async () => {
-  sim = await startQwenSimulator({ timing: { speedFactor: 20, firstDeltaDelayMs: 0 } });
+  // Documented error shapes (string codes and params); live.test.ts covers the live ones.
+  sim = await startQwenSimulator({ fidelity: 'documented', timing: { speedFactor: 20, firstDeltaDelayMs: 0 } });
   client = await RawClient.connect(sim.url);
   expect((await client.next()).type).toBe('session.created');
 });

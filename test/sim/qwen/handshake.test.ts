@@ -104,6 +104,7 @@ describe('session.created', () => {
     ['qwen3-omni-flash-realtime', 'Cherry', 0.9, true],
     ['qwen3-omni-flash-realtime-2025-12-01', 'Cherry', 0.9, true],
     ['qwen-omni-turbo-realtime-latest', 'Chelsie', 1.0, false],
+    ['qwen3.8-omni-flash-realtime', 'Tina', 0.7, false],
   ])('uses the family defaults for %s', async (model, voice, temperature, hasSmoothOutput) => {
     sim = await startQwenSimulator();
     const client = await RawClient.connect(sim.url, { model });

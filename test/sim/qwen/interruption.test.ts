@@ -28,7 +28,8 @@ async function open(
   options: QwenSimulatorOptions,
   turnDetection: Record<string, unknown> | null = {},
 ): Promise<RawClient> {
-  sim = await startQwenSimulator(options);
+  // Documented: cut responses end `incomplete` without status_details; live.test.ts covers live mode.
+  sim = await startQwenSimulator({ fidelity: 'documented', ...options });
   const client = await RawClient.connect(sim.url);
   await client.next();
   const turn_detection = turnDetection === null ? null : { silence_duration_ms: 400, ...turnDetection };

@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function open(options: QwenSimulatorOptions = {}, session: Record<string, unknown> = {}): Promise<RawClient> {
-  sim = await startQwenSimulator({ timing: { speedFactor: 50, firstDeltaDelayMs: 0 }, ...options });
+  // Documented error shapes; live.test.ts covers live mode.
+  sim = await startQwenSimulator({ fidelity: 'documented', timing: { speedFactor: 50, firstDeltaDelayMs: 0 }, ...options });
   const client = await RawClient.connect(sim.url);
   await client.next();
   client.send({ type: 'session.update', session });

@@ -12,7 +12,8 @@ afterEach(async () => {
 });
 
 async function connect(options: QwenSimulatorOptions, model?: string): Promise<RawClient> {
-  sim ??= await startQwenSimulator({ timing: FAST, ...options });
+  // Documented error shapes; live.test.ts covers live mode.
+  sim ??= await startQwenSimulator({ fidelity: 'documented', timing: FAST, ...options });
   const client = await RawClient.connect(sim.url, { model });
   expect((await client.next()).type).toBe('session.created');
   return client;

@@ -4,7 +4,8 @@ import { RawClient, type WireEvent } from './raw-client.js';
 
 let sim: QwenSimulator;
 beforeEach(async () => {
-  sim = await startQwenSimulator();
+  // The documented rules (string error codes, tools refused on older families); live.test.ts covers live mode.
+  sim = await startQwenSimulator({ fidelity: 'documented' });
 });
 afterEach(async () => {
   await sim.close();

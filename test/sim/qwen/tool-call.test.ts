@@ -18,7 +18,8 @@ const script: Partial<ConversationScript> = {
 let sim: QwenSimulator;
 let client: RawClient;
 beforeEach(async () => {
-  sim = await startQwenSimulator({ script, timing: { speedFactor: 50, firstDeltaDelayMs: 0 } });
+  // The documented one-burst tool call; live-tool-call.test.ts covers the live timing.
+  sim = await startQwenSimulator({ fidelity: 'documented', script, timing: { speedFactor: 50, firstDeltaDelayMs: 0 } });
   client = await RawClient.connect(sim.url, { model: 'qwen3.5-omni-plus-realtime' });
   await client.next();
   client.send({
