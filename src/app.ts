@@ -16,15 +16,18 @@ import { CallRegistry } from './call/registry.js';
 import type { Config } from './config/schema.js';
 import { adminApi } from './http/admin-api.js';
 import { callsApi } from './http/calls-api.js';
-import { buildHttpServer } from './http/http-server.js';
+import { buildHttpServer, buildOpsServer } from './http/http-server.js';
 import type { Logger } from './log.js';
 import { attachForkServer } from './media/fork-server.js';
 import { createMetrics } from './metrics.js';
 import { ModelCheck } from './model-check.js';
+import { setupPlatforms } from './platforms.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
 import { asSrfApp } from './sip/srf-shapes.js';
+import { logStartupSummary } from './startup-summary.js';
+import { loadUnavailableRecording } from './unavailable-recording.js';
 
 export interface AppOverrides {
   /** Replace the model connector (tests). */
@@ -39,8 +42,8 @@ export interface App {
   agents: AgentDirectory;
   /** The SIP front end once started, when sip.enabled. */
   readonly sip: SipFrontEnd | undefined;
-  /** Resolves with the bound HTTP address. */
-  start(): Promise<{ host: string; port: number }>;
+  /** Resolves with the bound HTTP address (and the ops listener's port, when ops.port is set). */
+  start(): Promise<{ host: string; port: number; opsPort?: number }>;
   /**
    * Opens one short model session per (region, model) the agents use; true when all connected.
    * Until a check passes after a failure, /readyz is 503 and says why.
@@ -99,6 +102,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     reconnectDeadlineMs: config.calls.reconnectDeadlineMs,
     realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
+  const unavailableAudio = loadUnavailableRecording(config.calls.unavailable);
   const records = setupRecords(config, logger);
   const calls = new CallRegistry({
     resolveAgent: (dialed, now) => agents.resolve(dialed, now),
@@ -109,6 +113,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     logger,
     newCallId: randomUUID,
     createAudioTap: (callId, _identity, _agent, sampleRateHz) => records.createAudioTap?.(callId, sampleRateHz),
+    ...(unavailableAudio ? { unavailableAudio } : {}),
   });
   const metrics = createMetrics(calls);
   records.attach(calls, metrics.records);
@@ -131,14 +136,17 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     });
   };
   const modelCheck = new ModelCheck(connectAi, () => agents.agents.map((a) => a.profile), config.qwen.region, logger.child({ component: 'model-check' }));
-  const http = buildHttpServer({
+  const httpDeps = {
     calls,
     metrics: metrics.registry,
     readinessChecks: [
       () => ({ ok: !sip || sip.link.state === 'connected', detail: `drachtio-server ${sip?.link.state ?? 'off'}` }),
       () => modelCheck.readiness(),
     ],
-  });
+  };
+  const http = buildHttpServer({ ...httpDeps, serveMetrics: config.ops.port === null });
+  const ops = config.ops.port === null ? undefined : buildOpsServer(httpDeps);
+  const platforms = setupPlatforms(config, http, (to) => calls.refusal(to), logger);
   const adminToken = config.secrets.adminToken;
   if (adminToken) {
     void http.register(callsApi, { store: records.store, adminToken });
@@ -151,6 +159,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     logger: logger.child({ component: 'media' }),
     authToken: mediaToken,
     ...(config.secrets.twilioAuthToken ? { twilioAuthToken: config.secrets.twilioAuthToken } : {}),
+    ...(platforms.twilioTransfer ? { twilioTransfer: platforms.twilioTransfer } : {}),
     ...(config.media.publicBaseUrl ? { publicBaseUrl: config.media.publicBaseUrl } : {}),
     startTimeoutMs: config.media.startTimeoutMs,
     maxFrameBytes: config.media.maxFrameBytes,
@@ -172,8 +181,21 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       records.start();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address() as AddressInfo;
+      let opsAddress: AddressInfo | undefined;
+      if (ops && config.ops.port !== null) {
+        await ops.listen({ host: config.ops.host, port: config.ops.port });
+        opsAddress = ops.server.address() as AddressInfo;
+      }
       logger.info({ host: address.address, port: address.port, agents: agents.agents.length }, 'bridge listening');
-      return { host: address.address, port: address.port };
+      logStartupSummary(logger, {
+        publicBaseUrl: config.media.publicBaseUrl,
+        listen: { host: address.address, port: address.port },
+        ops: opsAddress ? { host: opsAddress.address, port: opsAddress.port } : null,
+        platforms: platforms.summary,
+        paths: platforms.paths,
+        sip: sip ? { drachtio: `${config.sip.host}:${config.sip.port}`, advertisedAddress: sip.advertisedAddress, rtpPorts: `${config.sip.rtp.portMin}-${config.sip.rtp.portMax}/udp` } : null,
+      });
+      return { host: address.address, port: address.port, ...(opsAddress ? { opsPort: opsAddress.port } : {}) };
     },
     checkModel: () => modelCheck.run(),
     close(graceMs = 0) {
@@ -205,6 +227,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     sip?.close();
     await fork.close();
     await http.close();
+    await ops?.close();
     await records.close();
   }
 }

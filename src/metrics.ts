@@ -2,7 +2,7 @@
  * Prometheus metrics: every name in one place, fed from the registry's typed events so the call
  * core never imports prom-client.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallRegistry } from './call/registry.js';
 import type { ForkCounts } from './media/fork-counts.js';
 import type { RecordsMetrics } from './records/records-metrics.js';
@@ -19,6 +19,9 @@ export interface BridgeMetrics {
 
 export function createMetrics(calls: CallRegistry): BridgeMetrics {
   const registry = new Registry();
+  // Node process metrics (CPU, resident memory, heap, event-loop lag, open handles, GC), read at
+  // scrape time: the first place to look when calls sound choppy.
+  collectDefaultMetrics({ register: registry });
   const active = new Gauge({ name: 'bridge_calls_active', help: 'Calls in progress', registers: [registry] });
   const ended = new Counter({
     name: 'bridge_calls_ended_total',

@@ -54,13 +54,13 @@ function resolveGreeting(greeting: GreetingFileEntry, folder: string): Greeting 
   return greeting;
 }
 
-/** The shipped lines, used by agents that name none (English, espeak-ng; see assets/README.md). */
-const DEFAULT_LINES = {
-  reconnectLine: { path: fileURLToPath(new URL('../../assets/one-moment.wav', import.meta.url)), transcript: 'Sorry, one moment please.' },
-  unavailableLine: {
-    path: fileURLToPath(new URL('../../assets/unavailable.wav', import.meta.url)),
-    transcript: 'Sorry, we are having technical trouble and cannot continue this call. Please call back in a few minutes. Goodbye.',
-  },
+/**
+ * The shipped reconnect line, for agents that name none (English, espeak-ng; see assets/README.md).
+ * An agent without its own unavailable line gets the bridge-wide apology (calls.unavailable).
+ */
+const DEFAULT_RECONNECT_LINE = {
+  path: fileURLToPath(new URL('../../assets/one-moment.wav', import.meta.url)),
+  transcript: 'Sorry, one moment please.',
 } as const;
 
 function recordedLine(entry: { path: string; transcript: string }, where: string, ctx: CompileContext): RecordedLine | undefined {
@@ -76,7 +76,8 @@ function recordedLine(entry: { path: string; transcript: string }, where: string
 function continuityLines(file: AgentFile, fileName: string, ctx: CompileContext): ResolvedAgent['lines'] {
   const line = (key: 'reconnectLine' | 'unavailableLine'): RecordedLine | undefined => {
     const own = file.continuity[key];
-    return recordedLine(own ? { ...own, path: resolvePath(ctx.folder, own.path) } : DEFAULT_LINES[key], `${fileName}: continuity.${key}`, ctx);
+    const entry = own ? { ...own, path: resolvePath(ctx.folder, own.path) } : key === 'reconnectLine' ? DEFAULT_RECONNECT_LINE : undefined;
+    return entry && recordedLine(entry, `${fileName}: continuity.${key}`, ctx);
   };
   const reconnect = line('reconnectLine');
   const unavailable = line('unavailableLine');

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { assertNever, type EndReason } from './end-reason.js';
+import type { TransferRecord } from './call-record.js';
 import type { CallLimits } from './limits.js';
 import type { MediaLeg, TransferOutcome } from './media-leg.js';
 import { transferFailedInstructions, type AfterSpeaking, type CallTools, type ToolContext } from './tool-runner.js';
@@ -23,6 +24,10 @@ export interface AfterSpeakingDeps {
   tellModel(instructions: string): void;
   /** The call goes on after a failed transfer; it must not then wait forever for the caller. */
   resumeAfterFailedTransfer(): void;
+  /** Keeps the attempt for the call record (the entry may still change: a late outcome). */
+  recordTransfer(entry: TransferRecord): void;
+  /** Milliseconds since the call started. */
+  elapsedMs(): number;
   log: Logger;
 }
 
@@ -31,7 +36,7 @@ export class AfterSpeakingRunner {
   /** Ends the wait for playout to drain when the drain limit fires. */
   #drainTimedOut: (() => void) | undefined;
   /** Settles the transfer under way when its time limit fires. */
-  #transferTimedOut: ((outcome: TransferOutcome) => void) | undefined;
+  #transferTimedOut: (() => void) | undefined;
   #transferring = false;
 
   constructor(deps: AfterSpeakingDeps) {
@@ -68,7 +73,7 @@ export class AfterSpeakingRunner {
   }
 
   transferLimitFired(): void {
-    this.#transferTimedOut?.({ ok: false, reason: 'no outcome in time' });
+    this.#transferTimedOut?.();
   }
 
   /** Resolves true once playout has drained, false if the drain limit fired first. */
@@ -96,31 +101,61 @@ export class AfterSpeakingRunner {
     this.#transferring = true;
     limits.disarm('caller_silence');
     log.info({ target, destination }, 'transferring');
-    const timedOut = new Promise<TransferOutcome>((resolve) => {
-      this.#transferTimedOut = resolve;
+    const entry: TransferRecord = { atMs: Math.round(this.#deps.elapsedMs()), target, destination, outcome: 'timeout' };
+    this.#deps.recordTransfer(entry);
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      this.#transferTimedOut = () => resolve('timeout');
       limits.arm('transfer_timeout', timeoutMs);
     });
-    let outcome: TransferOutcome;
-    try {
-      const attempt = leg.transfer
-        ? leg.transfer(destination)
-        : tools.transferWithoutLeg
-          ? tools.transferWithoutLeg(target, destination, this.#deps.toolContext())
-          : Promise.resolve<TransferOutcome>({ ok: false, reason: 'this line cannot transfer calls' });
-      outcome = await Promise.race([attempt, timedOut]);
-    } catch (err) {
-      outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
-    }
+    const attempt: Promise<TransferOutcome> = (async () => {
+      try {
+        if (leg.transfer) return await leg.transfer(destination, { timeoutMs });
+        if (tools.transferWithoutLeg) return await tools.transferWithoutLeg(target, destination, this.#deps.toolContext());
+        return { ok: false, reason: 'this line cannot transfer calls' };
+      } catch (err) {
+        return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+      }
+    })();
+    const outcome = await Promise.race([attempt, timedOut]);
     limits.disarm('transfer_timeout');
     this.#transferTimedOut = undefined;
     this.#transferring = false;
-    if (!this.#deps.isActive()) return;
-    if (outcome.ok) {
-      await this.#deps.close('transferred', target);
+    if (outcome === 'timeout') {
+      entry.reason = 'no outcome in time';
+      // The far end may still finish the transfer (a final NOTIFY 200 after we stopped waiting):
+      // then the caller is with the person, and this side must end rather than talk to nobody.
+      void attempt.then((late) => this.#lateOutcome(entry, late));
+      if (!this.#deps.isActive()) return;
+      log.warn({ target, timeoutMs }, 'transfer timed out');
+      this.#deps.tellModel(transferFailedInstructions(target, { reason: 'no outcome in time' }));
+      this.#deps.resumeAfterFailedTransfer();
       return;
     }
+    if (outcome.ok) {
+      entry.outcome = 'transferred';
+      if (this.#deps.isActive()) await this.#deps.close('transferred', target);
+      return;
+    }
+    entry.outcome = 'failed';
+    entry.reason = outcome.reason;
+    if (outcome.status !== undefined) entry.status = outcome.status;
+    if (!this.#deps.isActive()) return;
     log.warn({ target, reason: outcome.reason, status: outcome.status }, 'transfer failed');
     this.#deps.tellModel(transferFailedInstructions(target, outcome));
     this.#deps.resumeAfterFailedTransfer();
+  }
+
+  #lateOutcome(entry: TransferRecord, late: TransferOutcome): void {
+    if (!late.ok) {
+      if (late.status !== undefined) entry.status = late.status;
+      this.#deps.log.info({ target: entry.target, status: late.status, reason: late.reason }, 'late transfer outcome: failed');
+      return;
+    }
+    entry.outcome = 'transferred';
+    entry.late = true;
+    delete entry.reason;
+    if (!this.#deps.isActive()) return;
+    this.#deps.log.info({ target: entry.target }, 'transfer completed after the time limit: ending the call');
+    void this.#deps.close('transferred', `${entry.target} (after the time limit)`);
   }
 }

@@ -62,6 +62,8 @@ export interface CallDeps {
   greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
   /** Recorded lines for when the model is lost: while a new session opens, and when none can be. */
   lines?: { reconnect?: RecordedLine; unavailable?: RecordedLine };
+  /** The bridge-wide apology (calls.unavailable), when the agent has no `unavailable` line. */
+  unavailableAudio?: UnavailableAudio;
   /** Recording taps, when the agent records calls. */
   audioTap?: CallAudioTap;
   /** Monotonic clock in milliseconds. */
@@ -80,3 +82,6 @@ export interface RecordedLine {
   sampleRateHz: number;
   transcript: string;
 }
+
+/** The bridge-wide apology recording (calls.unavailable). */
+export type UnavailableAudio = RecordedLine;

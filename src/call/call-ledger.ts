@@ -4,7 +4,7 @@
  * bookkeeping and builds the CallRecord once, at the end.
  */
 import type { AiUsage } from './ai-session.js';
-import type { BargeIn, CallRecord, CallStats, ModelSessionRecord, ToolCallRecord } from './call-record.js';
+import type { BargeIn, CallRecord, CallStats, ModelSessionRecord, ToolCallRecord, TransferRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { CallIdentity } from './media-leg.js';
 import { Transcript } from './transcript.js';
@@ -25,6 +25,7 @@ export class CallLedger {
   };
   readonly #bargeIns: BargeIn[] = [];
   readonly #toolCalls: ToolCallRecord[] = [];
+  readonly #transfers: TransferRecord[] = [];
   readonly #usage: AiUsage = { inputTokens: 0, outputTokens: 0, inputAudioTokens: 0, outputAudioTokens: 0 };
   #answeredAt: number | undefined;
   /** When the model last reported the caller stopped speaking, until the next agent frame. */
@@ -54,6 +55,11 @@ export class CallLedger {
 
   toolCall(entry: ToolCallRecord): void {
     this.#toolCalls.push(entry);
+  }
+
+  /** A transfer attempt; the entry may be updated until the call ends (a late outcome). */
+  transfer(entry: TransferRecord): void {
+    this.#transfers.push(entry);
   }
 
   addUsage(usage: AiUsage): void {
@@ -86,6 +92,7 @@ export class CallLedger {
       turns: this.transcript.turns,
       bargeIns: this.#bargeIns,
       toolCalls: this.#toolCalls,
+      ...(this.#transfers.length > 0 ? { transfers: this.#transfers } : {}),
       usage: this.#usage,
       stats: this.stats,
       modelSessions: [...call.modelSessions],

@@ -42,6 +42,25 @@ export interface ModelSessionRecord {
   callerGapMs?: number;
 }
 
+/** One attempt to hand the caller to a person, and how it ended. */
+export interface TransferRecord {
+  /** Offset from call start when the transfer was started (after the hand-off line played). */
+  atMs: number;
+  /** The agent's target name, and where it points (SIP URI or number). */
+  target: string;
+  destination: string;
+  /**
+   * `transferred`: done (`late` when the outcome came after the agent's time limit, e.g. a final
+   * NOTIFY 200 after the call had given up); `failed`: refused or the target did not answer;
+   * `timeout`: no outcome within the agent's `transfer.timeoutMs`.
+   */
+  outcome: 'transferred' | 'failed' | 'timeout';
+  late?: boolean;
+  /** The SIP (or HTTP) status that decided it, when known: 486, 603, 404… */
+  status?: number;
+  reason?: string;
+}
+
 export interface CallRecord {
   callId: string;
   identity: CallIdentity;
@@ -56,6 +75,8 @@ export interface CallRecord {
   turns: TranscriptTurn[];
   bargeIns: BargeIn[];
   toolCalls: ToolCallRecord[];
+  /** Transfer attempts, when there were any. */
+  transfers?: TransferRecord[];
   usage: AiUsage;
   stats: CallStats;
   /** Every model session the call used, in order (more than one after a reconnect or roll-over). */

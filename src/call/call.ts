@@ -13,7 +13,7 @@ import type { StreamResampler } from '../audio/resampler.js';
 import type { AiEvent, AiUsage } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';
 import { AgentVoice } from './agent-voice.js';
-import type { CallDeps } from './call-deps.js';
+import type { CallDeps, RecordedLine } from './call-deps.js';
 import { CallLedger } from './call-ledger.js';
 import { assertNever, type EndReason } from './end-reason.js';
 import { CallLimits, type LimitName } from './limits.js';
@@ -27,7 +27,7 @@ import { runToolCall } from './tool-call.js';
 import type { AfterSpeaking, DigitAction } from './tool-runner.js';
 
 export { FRAME_MS } from './agent-voice.js';
-export type { CallAudioTap, CallDeps, CallSettings, RecordedLine } from './call-deps.js';
+export type { CallAudioTap, CallDeps, CallSettings, RecordedLine, UnavailableAudio } from './call-deps.js';
 
 export type CallState = 'starting' | 'active' | 'ending' | 'ended';
 
@@ -95,7 +95,8 @@ export class Call {
       transcript: this.#ledger.transcript,
       log: deps.logger,
       atMs: () => this.elapsedMs(),
-      isActive: () => this.#state === 'active',
+      // 'starting' too: the apology when the model cannot be reached plays before the call is up.
+      isActive: () => this.#state === 'active' || this.#state === 'starting',
       onFrame: (frame) => {
         this.#ledger.agentFrameSent(this.elapsedMs());
         deps.audioTap?.agentAudio(frame, this.elapsedMs());
@@ -120,6 +121,8 @@ export class Call {
       close: (reason, detail) => this.close(reason, detail),
       tellModel: (instructions) => this.#link.session?.createResponse(instructions),
       resumeAfterFailedTransfer: () => this.#limits.arm('caller_silence', deps.settings.callerSilenceMs),
+      recordTransfer: (entry) => this.#ledger.transfer(entry),
+      elapsedMs: () => this.elapsedMs(),
       log: deps.logger,
     });
     this.#link = new ModelLink({
@@ -157,7 +160,8 @@ export class Call {
 
   /**
    * Open the model session and the resamplers. Resolves once the call is active, or once it has
-   * ended because that was impossible (the end reason says why); it never rejects.
+   * ended (or is playing its apology before ending) because that was impossible (the end reason
+   * says why); it never rejects.
    */
   async start(): Promise<void> {
     const { settings, profile } = this.#deps;
@@ -192,13 +196,30 @@ export class Call {
       const detail = err instanceof Error ? err.message : String(err);
       const kind = err instanceof AiConnectError ? err.kind : 'internal';
       this.#log.error({ kind, detail }, 'model session could not be opened');
-      await this.close('ai_connect_failed', `${kind}: ${detail}`);
+      // Not awaited: start() resolves while the apology plays; the call ends after it.
+      void this.#endUnavailable(`${kind}: ${detail}`);
       return;
     }
     this.#state = 'active';
     this.#ledger.answered();
     this.#log.info({ agentId: profile.id, setupMs: Math.round(this.elapsedMs()) }, 'call active');
     this.#greeting.start(this.elapsedMs());
+  }
+
+  /**
+   * The model cannot be reached (bad key, service down, timeout): the caller hears the recorded
+   * apology, then the call ends. The call stays 'starting' meanwhile: no model, no digits.
+   */
+  async #endUnavailable(detail: string): Promise<void> {
+    const audio = this.#unavailableLine();
+    if (audio === undefined) return this.close('ai_connect_failed', detail);
+    await this.#voice.play('unavailable', audio, audio.transcript);
+    await this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_connect_failed', detail });
+  }
+
+  /** The agent's own apology, else the bridge-wide one. */
+  #unavailableLine(): RecordedLine | undefined {
+    return this.#deps.lines?.unavailable ?? this.#deps.unavailableAudio;
   }
 
   /** Sink for the media leg's events. */
@@ -346,7 +367,7 @@ export class Call {
   #onModelGone(detail: string): void {
     if (this.#state !== 'active') return;
     this.#log.error({ detail }, 'model unavailable: ending the call with an apology');
-    void this.#playRecording('unavailable', this.#deps.lines?.unavailable, this.#deps.lines?.unavailable?.transcript).then(() =>
+    void this.#playRecording('unavailable', this.#unavailableLine(), this.#unavailableLine()?.transcript).then(() =>
       this.#afterSpeaking.run({ action: 'hangup', reason: 'ai_reconnect_failed', detail }),
     );
   }

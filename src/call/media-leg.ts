@@ -20,12 +20,19 @@ export interface MediaLeg {
   mark?(name: string): void;
   /**
    * Hand the caller to `target` (a SIP URI or number): SIP REFER for calls we answered, a platform
-   * action for forks that support one. Resolves once the transfer is known to have succeeded or
-   * failed; legs that cannot transfer leave it out.
+   * action for forks that support one (Twilio's REST API). Resolves once the transfer is known to
+   * have succeeded or failed, which may be after the call's own time limit (`timeoutMs`) has
+   * passed: a late success still ends the call as transferred. Legs that cannot transfer leave
+   * it out.
    */
-  transfer?(target: string): Promise<TransferOutcome>;
+  transfer?(target: string, opts: TransferOptions): Promise<TransferOutcome>;
   /** End the media leg (close the socket / stop RTP, send BYE). Idempotent. */
   close(reason: string): void;
+}
+
+export interface TransferOptions {
+  /** The agent's `transfer.timeoutMs`: how long the call waits for an outcome (e.g. ring time). */
+  timeoutMs: number;
 }
 
 export type TransferOutcome =

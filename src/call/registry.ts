@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AgentProfile } from '../agent/profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
-import { Call, type CallAudioTap, type CallSettings, type RecordedLine } from './call.js';
+import { Call, type CallAudioTap, type CallSettings, type RecordedLine, type UnavailableAudio } from './call.js';
 import type { CallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
@@ -39,6 +39,8 @@ export interface RegistryDeps {
   createResampler: ResamplerFactory;
   logger: Logger;
   newCallId: () => string;
+  /** The apology a call plays when the model cannot be reached. */
+  unavailableAudio?: UnavailableAudio;
   /** A recording tap for a new call, when recording is on for its agent. */
   createAudioTap?: (callId: string, identity: CallIdentity, agent: ResolvedAgent, sampleRateHz: number) => CallAudioTap | undefined;
 }
@@ -109,6 +111,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       ...(agent.greetingAudio ? { greetingAudio: agent.greetingAudio } : {}),
       ...(agent.lines ? { lines: agent.lines } : {}),
       ...(audioTap ? { audioTap } : {}),
+      ...(this.#deps.unavailableAudio ? { unavailableAudio: this.#deps.unavailableAudio } : {}),
       onEnded: (record) => this.#ended(record),
     });
     this.#calls.set(callId, call);

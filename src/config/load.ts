@@ -53,6 +53,22 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
   node[path[path.length - 1]!] = value;
 }
 
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/**
+ * A boolean from the environment. Anything but the usual words is an error: `SIP_ENABLED=ture`
+ * silently meaning "off" is how a bridge ends up not answering the phone.
+ */
+function parseBoolean(name: string): (raw: string) => boolean {
+  return (raw) => {
+    const word = raw.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean: write true or false (also accepted: 1/0, yes/no, on/off)`);
+  };
+}
+
 /** Environment variables that override file values: name → key path and parser. */
 const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ['PORT', ['http', 'port'], Number],
@@ -64,20 +80,24 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ['QWEN_WORKSPACE_ID', ['qwen', 'workspaceId'], String],
   ['MAX_CONCURRENT_CALLS', ['calls', 'maxConcurrent'], Number],
   ['PUBLIC_BASE_URL', ['media', 'publicBaseUrl'], String],
-  ['SIP_ENABLED', ['sip', 'enabled'], (raw) => raw === 'true' || raw === '1'],
+  ['SIP_ENABLED', ['sip', 'enabled'], parseBoolean('SIP_ENABLED')],
+  ['RECORDING_ENABLED', ['records', 'recording', 'enabled'], parseBoolean('RECORDING_ENABLED')],
   ['DRACHTIO_HOST', ['sip', 'host'], String],
   ['DRACHTIO_PORT', ['sip', 'port'], Number],
   ['RTP_ADVERTISED_ADDRESS', ['sip', 'rtp', 'advertisedAddress'], String],
   ['RECORDS_DB_PATH', ['records', 'dbPath'], String],
   ['RECORDS_WEBHOOK_URL', ['records', 'webhook', 'url'], String],
+  ['OPS_PORT', ['ops', 'port'], Number],
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = DEFAULT_CONFIG_PATH): Config {
   let tree = readYaml(defaultPath);
   let agentsBase = dirname(defaultPath);
   const overridePath = env.BRIDGE_CONFIG;
+  let overrideTree: Tree = {};
   if (overridePath) {
     const over = readYaml(overridePath);
+    overrideTree = over;
     if ('agentsDir' in over) agentsBase = dirname(resolve(overridePath));
     tree = merge(tree, over);
   }
@@ -101,10 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   }
   if (env.BRIDGE_MEDIA_TOKEN) secrets.mediaToken = env.BRIDGE_MEDIA_TOKEN;
   if (env.TWILIO_AUTH_TOKEN) secrets.twilioAuthToken = env.TWILIO_AUTH_TOKEN;
+  if (env.TWILIO_ACCOUNT_SID) secrets.twilioAccountSid = env.TWILIO_ACCOUNT_SID;
   if (env.DRACHTIO_SECRET) secrets.drachtioSecret = env.DRACHTIO_SECRET;
   if (env.BRIDGE_ADMIN_TOKEN) secrets.adminToken = env.BRIDGE_ADMIN_TOKEN;
   if (env.RECORDS_WEBHOOK_SECRET) secrets.recordsWebhookSecret = env.RECORDS_WEBHOOK_SECRET;
   const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
+  // Like agentsDir: relative to the file that named it.
+  const unavailable = fileConfig.calls.unavailable;
+  if (unavailable !== null && !isAbsolute(unavailable.path)) {
+    const named = overridePath !== undefined && isTree(overrideTree.calls) && 'unavailable' in overrideTree.calls;
+    unavailable.path = resolve(named ? dirname(resolve(overridePath)) : dirname(defaultPath), unavailable.path);
+  }
   if (fileConfig.calls.sessionCapMarginMs >= fileConfig.qwen.sessionCapMs) {
     throw new ConfigError('calls.sessionCapMarginMs must be smaller than qwen.sessionCapMs');
   }

@@ -49,6 +49,8 @@ export const configSchema = z
         resampler: z.enum(['fir', 'libsamplerate']),
         audioBurstMs: z.number().int().min(100).max(10_000),
         audioOverrunCloseMs: z.number().int().min(1_000),
+        // Played when the model cannot be reached; null: the call just ends.
+        unavailable: z.object({ path: z.string().min(1), transcript: z.string() }).strict().nullable(),
       })
       .strict(),
     sip: z
@@ -71,6 +73,15 @@ export const configSchema = z
           .refine((rtp) => rtp.portMax - rtp.portMin >= 3, { message: 'portMax must leave room for at least two calls above portMin' }),
       })
       .strict(),
+    ops: z
+      .object({
+        // null: /metrics is served on the main listener; a port: on its own listener instead.
+        port: z.number().int().min(0).max(65535).nullable(),
+        host: z.string().min(1),
+      })
+      .strict(),
+    twilio: z.object({ apiBaseUrl: z.string().url(), requestTimeoutMs: z.number().int().positive() }).strict(),
+    jambonz: z.object({ sampleRateHz: z.union([z.literal(8000), z.literal(16000)]) }).strict(),
     agentsDir: z.string(),
     records: z
       .object({
@@ -106,6 +117,8 @@ export interface Secrets {
   dashscopeRegionKeys?: Partial<Record<'singapore' | 'beijing', string>>;
   mediaToken?: string;
   twilioAuthToken?: string;
+  /** With twilioAuthToken: transfers on Twilio calls go through Twilio's REST API. */
+  twilioAccountSid?: string;
   drachtioSecret?: string;
   /** Bearer token for the admin and call-records APIs; without it those routes are not served. */
   adminToken?: string;

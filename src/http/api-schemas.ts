@@ -68,6 +68,7 @@ export const callRecordSchema = {
     turns: { type: 'array', items: looseObject, description: 'Transcript as the caller heard it; interrupted agent turns carry heardMs/heardText' },
     bargeIns: { type: 'array', items: looseObject },
     toolCalls: { type: 'array', items: looseObject },
+    transfers: { type: 'array', items: looseObject, description: 'Transfer attempts: outcome (transferred, failed, timeout), SIP status, reason' },
     usage: looseObject,
     stats: looseObject,
   },

@@ -14,6 +14,8 @@ export interface HttpDeps {
   metrics: Registry;
   /** Extra readiness conditions (e.g. the SIP connection); all must hold. */
   readinessChecks?: Array<() => { ok: boolean; detail: string }>;
+  /** False when a separate ops listener serves /metrics (buildOpsServer). Default true. */
+  serveMetrics?: boolean;
 }
 
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
@@ -21,6 +23,17 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   // First, so it sees every route declared after it (they are, inside plugins loaded after it).
   void app.register(swagger, openApiOptions);
   void app.register(opsRoutes(deps));
+  return app;
+}
+
+/**
+ * The ops listener (ops.port): health, readiness and metrics on an address of their own, so
+ * Prometheus scrapes a private interface and the public one carries no metrics.
+ */
+export function buildOpsServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false });
+  void app.register(swagger, openApiOptions);
+  void app.register(opsRoutes({ ...deps, serveMetrics: true }));
   return app;
 }
 
@@ -56,23 +69,27 @@ function opsRoutes(deps: HttpDeps): FastifyPluginCallback {
       },
     );
 
-    app.get(
-      '/metrics',
-      {
-        schema: {
-          summary: 'Prometheus metrics',
-          tags: ['ops'],
-          produces: ['text/plain'],
-          response: { 200: { description: 'Prometheus text exposition format', type: 'string' } },
-        },
-      },
-      async (_req, reply) => {
-        const body = await deps.metrics.metrics();
-        return reply.type(deps.metrics.contentType).send(body);
-      },
-    );
+    if (deps.serveMetrics !== false) registerMetrics(app, deps.metrics);
 
     app.get('/openapi.json', { schema: { summary: 'This description (OpenAPI 3)', tags: ['ops'] } }, () => app.swagger());
     done();
   };
+}
+
+function registerMetrics(app: FastifyInstance, metrics: Registry): void {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['ops'],
+        produces: ['text/plain'],
+        response: { 200: { description: 'Prometheus text exposition format', type: 'string' } },
+      },
+    },
+    async (_req, reply) => {
+      const body = await metrics.metrics();
+      return reply.type(metrics.contentType).send(body);
+    },
+  );
 }

@@ -9,7 +9,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isValidTwilioSignature, signedUrl } from './twilio-signature.js';
+import { isValidTwilioSignature, signedUrl } from '../twilio/signature.js';
 
 export interface ForkAuthConfig {
   authToken: string;

@@ -4,7 +4,7 @@
  * dropped and counted, because audio that arrives seconds late is worse than a gap and an
  * unbounded buffer is how one slow carrier takes the process's memory with it.
  */
-import type { MediaLeg } from '../call/media-leg.js';
+import type { MediaLeg, TransferOptions, TransferOutcome } from '../call/media-leg.js';
 import { CloseCode, closeReason } from './close-codes.js';
 
 /** The part of a ws WebSocket the leg uses, so tests can drive it with a fake. */
@@ -22,8 +22,13 @@ export interface LegWire {
   mark(name: string): string;
 }
 
+/** A platform action that hands the call to `destination` (Twilio: update the call with <Dial>). */
+export type PlatformTransfer = (destination: string, opts: TransferOptions) => Promise<TransferOutcome>;
+
 export interface ForkLegOptions {
   sampleRateHz: number;
+  /** Set when the platform can transfer this call itself; otherwise the agent's webhook is used. */
+  transfer?: PlatformTransfer;
   wire: LegWire;
   /** Audio the socket may hold unsent before frames are dropped. */
   maxBufferedAudioMs: number;
@@ -38,11 +43,34 @@ export class ForkLeg implements MediaLeg {
   #opts: ForkLegOptions;
   #closed = false;
   #droppedFrames = 0;
+  #transferring: Promise<TransferOutcome> | undefined;
+  /** Present only when the platform can transfer (the call falls back to the webhook otherwise). */
+  readonly transfer?: (destination: string, opts: TransferOptions) => Promise<TransferOutcome>;
 
   constructor(socket: LegSocket, opts: ForkLegOptions) {
     this.#socket = socket;
     this.#opts = opts;
     this.sampleRateHz = opts.sampleRateHz;
+    const platform = opts.transfer;
+    if (platform !== undefined) {
+      this.transfer = (destination, transferOpts) => {
+        const attempt = platform(destination, transferOpts);
+        this.#transferring = attempt;
+        void attempt.finally(() => {
+          if (this.#transferring === attempt) this.#transferring = undefined;
+        });
+        return attempt;
+      };
+    }
+  }
+
+  /**
+   * The platform transfer under way, if any. A platform that moves the call ends our stream
+   * (Twilio sends `stop`) before its API has answered; the stream's end must wait for that
+   * answer, or a completed transfer would be recorded as the caller hanging up.
+   */
+  get transferInFlight(): Promise<TransferOutcome> | undefined {
+    return this.#transferring;
   }
 
   /** True once the call closed the leg or the connection is going away: no more events or sends. */

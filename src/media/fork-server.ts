@@ -28,6 +28,7 @@ import type { InboundFrame } from './protocols/violation.js';
 import type { StreamHandlerFactory } from './stream-handler.js';
 import { StreamSession } from './stream-session.js';
 import { createTwilioStream } from './twilio-stream.js';
+import type { TransferForCall } from './twilio-transfer.js';
 
 export interface ForkServerDeps {
   admit: MediaAdmission;
@@ -36,6 +37,8 @@ export interface ForkServerDeps {
   authToken: string;
   /** Enables X-Twilio-Signature as an alternative credential on the Twilio path. */
   twilioAuthToken?: string;
+  /** Transfers on /media/twilio through Twilio's REST API (when the bridge has account credentials). */
+  twilioTransfer?: TransferForCall;
   /** Public scheme+host the carrier connects to (e.g. wss://bridge.example.com), for signatures. */
   publicBaseUrl?: string;
   /** A connection that has not identified its call by then is closed (4408). */
@@ -152,17 +155,20 @@ export function attachForkServer(server: Server, deps: ForkServerDeps): ForkServ
     connectionLog.debug({ authMethod, remoteAddress: req.socket.remoteAddress, protocol: ws.protocol }, 'stream connected');
 
     const session = new StreamSession({ socket: ws, admit: deps.admit, logger: connectionLog, onReject: reject, sampler });
+    const transferFor = route.dialect === 'twilio' ? deps.twilioTransfer : undefined;
     const handler = route.createHandler({
       session,
-      createLeg: (sampleRateHz, wire) =>
+      createLeg: (sampleRateHz, wire, transfer) =>
         new ForkLeg(ws, {
           sampleRateHz,
           wire,
+          ...(transfer ? { transfer } : {}),
           maxBufferedAudioMs: deps.maxBufferedAudioMs ?? DEFAULT_MAX_BUFFERED_AUDIO_MS,
           onDroppedFrame: () => {
             counts.droppedFrames += 1;
           },
         }),
+      ...(transferFor ? { transferFor } : {}),
     });
     const startTimer = setTimeout(() => session.timedOut(deps.startTimeoutMs), deps.startTimeoutMs);
 

@@ -93,6 +93,22 @@ export class StreamSession {
   /** The peer ended the stream: stop message, or the socket closed without one. */
   hangup(detail: string): void {
     if (this.#ended) return;
+    const transfer = this.#leg?.transferInFlight;
+    if (transfer !== undefined && this.#sink !== undefined) {
+      // The platform is moving the call: if it succeeds the call ends as transferred by itself;
+      // only a failed transfer leaves this as the caller's hang-up.
+      this.#ended = true;
+      const sink = this.#sink;
+      void transfer.then((outcome) => {
+        if (outcome.ok) return;
+        try {
+          sink({ type: 'hangup', detail });
+        } catch (err) {
+          this.#log.error({ err }, 'media event handler threw');
+        }
+      });
+      return;
+    }
     this.deliver({ type: 'hangup', detail });
     this.#ended = true;
   }

@@ -48,8 +48,9 @@ export function createTwilioStream(ctx: StreamHandlerContext): StreamHandler {
       if (msg.event === 'start') {
         if (streamSid !== undefined) return session.fail({ kind: 'out_of_order', detail: 'second start message' });
         streamSid = msg.streamSid;
-        leg = ctx.createLeg(TWILIO_RATE_HZ, twilioWire(streamSid));
-        session.admit(twilioCallIdentity(msg.start), leg);
+        const identity = twilioCallIdentity(msg.start);
+        leg = ctx.createLeg(TWILIO_RATE_HZ, twilioWire(streamSid), ctx.transferFor?.(identity));
+        session.admit(identity, leg);
         return;
       }
 

@@ -33,7 +33,6 @@ export interface InviteHandlerDeps {
     clock: RtpClock;
     idleAudio: 'silence' | 'none';
   };
-  transferTimeoutMs: number;
   logger: Logger;
   /** Counts refusals by status, for metrics. */
   onRefused?: (status: number, reason: string) => void;
@@ -131,7 +130,7 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
 
   const answerer = new SdpAnswerer({ address: deps.rtp.advertisedAddress });
   const answer = answerer.answer(reading.offer, reading.audio, rtp.localPort);
-  const leg = new SipCallLeg({ rtp, answerer, logger: log, transferTimeoutMs: deps.transferTimeoutMs });
+  const leg = new SipCallLeg({ rtp, answerer, logger: log, dialed: to });
   const identity: CallIdentity = {
     externalId: sipCallId,
     to,

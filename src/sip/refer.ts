@@ -20,3 +20,14 @@ export function sipfragStatus(body: string): number | undefined {
   const match = /^SIP\/2\.0\s+(\d{3})/m.exec(body);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * Referred-By: the number that was dialed, at our side's host. The transfer target (and the
+ * carrier's records) then see which of our lines handed the call over, not a bare host.
+ */
+export function referredBy(dialed: string, localUri: string): string {
+  const host = /^sips?:(?:[^@;>]*@)?([^;>?]+)/i.exec(localUri)?.[1];
+  const user = dialed.replace(/^(sips?|tel):/i, '').replace(/@.*$/, '');
+  if (host === undefined) return localUri;
+  return user === '' ? `sip:${host}` : `sip:${user}@${host}`;
+}

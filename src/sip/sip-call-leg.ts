@@ -10,14 +10,14 @@ import type { RtpLeg } from './rtp/rtp-leg.js';
 import { readOffer } from './sdp/read-offer.js';
 import type { SdpAnswerer } from './sdp/build-answer.js';
 import type { SipDialog, SipRequest, SipResponse } from './srf-shapes.js';
-import { referTarget, sipfragStatus } from './refer.js';
+import { referredBy, referTarget, sipfragStatus } from './refer.js';
 
 export interface SipCallLegDeps {
   rtp: RtpLeg;
   answerer: SdpAnswerer;
   logger: Logger;
-  /** Longest wait for the transfer target's final status (NOTIFY sipfrag) after REFER is accepted. */
-  transferTimeoutMs: number;
+  /** The number the caller dialed: Referred-By names it, so the target sees who handed the call over. */
+  dialed: string;
 }
 
 export class SipCallLeg implements MediaLeg {
@@ -31,7 +31,11 @@ export class SipCallLeg implements MediaLeg {
   #held = false;
   #lastOffer: string | undefined;
   #lastAnswer: string | undefined;
-  #transferWatch: ((status: number) => void) | undefined;
+  /**
+   * The REFER under way: its final status settles it. It has no time limit of its own: the call
+   * applies the agent's transfer.timeoutMs and still acts on a final NOTIFY that comes later.
+   */
+  #transferWatch: ((outcome: TransferOutcome) => void) | undefined;
 
   constructor(deps: SipCallLegDeps) {
     this.#deps = deps;
@@ -97,6 +101,7 @@ export class SipCallLeg implements MediaLeg {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeReason = reason;
+    this.#settleTransfer({ ok: false, reason: 'the call ended' });
     this.#deps.rtp.close(reason);
     if (this.#dialog && !this.#remoteEnded) this.#bye(reason);
   }
@@ -107,36 +112,34 @@ export class SipCallLeg implements MediaLeg {
     const referTo = referTarget(target, dialog.remote.uri);
     if (!referTo) return { ok: false, reason: `not a SIP URI or phone number: ${target}` };
     const log = this.#deps.logger;
+    // A newer REFER replaces one still waiting for its outcome (RFC 3515 allows several; we follow one).
+    this.#settleTransfer({ ok: false, reason: 'replaced by a newer transfer' });
     // Listen for the target's progress before sending: NOTIFY can overtake the 202 on the wire.
-    const finalStatus = new Promise<number | 'timeout'>((resolve) => {
-      const timer = setTimeout(() => resolve('timeout'), this.#deps.transferTimeoutMs);
-      this.#transferWatch = (status) => {
-        if (status < 200) return;
-        clearTimeout(timer);
-        resolve(status);
-      };
+    const finalOutcome = new Promise<TransferOutcome>((resolve) => {
+      this.#transferWatch = resolve;
     });
     try {
       const res = await dialog.request({
         method: 'REFER',
-        headers: { 'Refer-To': `<${referTo}>`, 'Referred-By': `<${dialog.local.uri}>` },
+        headers: { 'Refer-To': `<${referTo}>`, 'Referred-By': `<${referredBy(this.#deps.dialed, dialog.local.uri)}>` },
       });
       // drachtio-srf resolves with the first response; a provisional one means "still working".
       if (res.status >= 300) {
         log.warn({ status: res.status }, 'REFER refused');
-        this.#transferWatch = undefined;
-        return { ok: false, reason: 'transfer refused', status: res.status };
+        this.#settleTransfer({ ok: false, reason: 'transfer refused', status: res.status });
       }
     } catch (err) {
-      this.#transferWatch = undefined;
-      return { ok: false, reason: `REFER failed: ${err instanceof Error ? err.message : String(err)}` };
+      this.#settleTransfer({ ok: false, reason: `REFER failed: ${err instanceof Error ? err.message : String(err)}` });
     }
-    const status = await finalStatus;
+    const outcome = await finalOutcome;
+    if (outcome.ok) log.info('transfer completed');
+    return outcome;
+  }
+
+  #settleTransfer(outcome: TransferOutcome): void {
+    const watch = this.#transferWatch;
     this.#transferWatch = undefined;
-    if (status === 'timeout') return { ok: false, reason: 'no final transfer status in time' };
-    if (status >= 300) return { ok: false, reason: 'transfer target did not answer', status };
-    log.info({ status }, 'transfer completed');
-    return { ok: true };
+    watch?.(outcome);
   }
 
   #bye(reason: string): void {
@@ -187,7 +190,9 @@ export class SipCallLeg implements MediaLeg {
   #onNotify(req: SipRequest, res: SipResponse): void {
     res.send(200);
     const status = sipfragStatus(req.body);
-    if (status !== undefined) this.#transferWatch?.(status);
+    if (status === undefined || status < 200) return;
+    if (status < 300) this.#settleTransfer({ ok: true });
+    else this.#settleTransfer({ ok: false, reason: 'transfer target did not answer', status });
   }
 
   #emit(event: MediaEvent): void {

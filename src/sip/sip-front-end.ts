@@ -23,7 +23,6 @@ export interface SipFrontEndOptions {
   rtp: { bindAddress: string; advertisedAddress: string | null; portMin: number; portMax: number; idleAudio: 'silence' | 'none' };
   refusal: (dialedNumber: string) => RejectReason | undefined;
   admit: MediaAdmission;
-  transferTimeoutMs?: number;
   logger: Logger;
   onRefused?: (status: number, reason: string) => void;
 }
@@ -47,10 +46,15 @@ export function resolveAdvertisedAddress(configured: string | null, bindAddress:
   return '127.0.0.1';
 }
 
+const EMPTY_ALLOW_LIST =
+  'sip.allowFrom is empty: list the addresses (CIDR) of the carriers, SBCs or PBXs that may send INVITEs, ' +
+  'or write ["0.0.0.0/0", "::/0"] to accept INVITEs from anywhere (each call opens a paid model session)';
+
 export function startSipFrontEnd(opts: SipFrontEndOptions): SipFrontEnd {
   const log = opts.logger;
   const allowList = new SourceAllowList(opts.allowFrom);
-  if (allowList.allowsAll) log.warn('sip.allowFrom is empty: INVITEs from any address are accepted');
+  if (allowList.empty) throw new Error(EMPTY_ALLOW_LIST);
+  if (allowList.allowsAll) log.warn({ allowFrom: opts.allowFrom }, 'sip.allowFrom lets in any address: every INVITE from the internet opens a paid model session');
   const allocator = new RtpPortAllocator({ minPort: opts.rtp.portMin, maxPort: opts.rtp.portMax });
   const clock = new SharedRtpClock();
   const advertisedAddress = resolveAdvertisedAddress(opts.rtp.advertisedAddress, opts.rtp.bindAddress);
@@ -63,7 +67,6 @@ export function startSipFrontEnd(opts: SipFrontEndOptions): SipFrontEnd {
       allowList,
       busyStatus: opts.busyStatus,
       rtp: { bindAddress: opts.rtp.bindAddress, advertisedAddress, allocator, clock, idleAudio: opts.rtp.idleAudio },
-      transferTimeoutMs: opts.transferTimeoutMs ?? 30_000,
       logger: log,
       ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
     }),

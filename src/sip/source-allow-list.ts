@@ -1,15 +1,20 @@
 /**
  * Which source addresses may send us INVITEs. Built on node's BlockList, which matches IPv4 and
- * IPv6 subnets natively. An empty list allows everyone (the operator is warned at start).
+ * IPv6 subnets natively. An empty list allows no one: the SIP front end refuses to start with one,
+ * because answering anyone on the internet costs a model session per call. Accepting everyone
+ * takes writing it out: `0.0.0.0/0` (and `::/0`).
  */
 import { BlockList, isIP } from 'node:net';
 
 export class SourceAllowList {
   readonly #list = new BlockList();
+  /** The operator listed 0.0.0.0/0 or ::/0: the whole of one address family is let in. */
   readonly allowsAll: boolean;
+  readonly empty: boolean;
 
   constructor(entries: readonly string[]) {
-    this.allowsAll = entries.length === 0;
+    this.empty = entries.length === 0;
+    this.allowsAll = entries.some((entry) => /^(0\.0\.0\.0|::)\/0$/.test(entry.trim()));
     for (const entry of entries) {
       const [address = '', prefix] = entry.trim().split('/');
       const family = isIP(address);
@@ -28,7 +33,6 @@ export class SourceAllowList {
   }
 
   allows(address: string): boolean {
-    if (this.allowsAll) return true;
     const family = isIP(address);
     if (family === 0) return false;
     // IPv4-mapped IPv6 ("::ffff:192.0.2.1") is how a dual-stack socket reports IPv4 peers.

@@ -82,6 +82,75 @@ describe('transfer_call', () => {
     await call.close('caller_hangup');
   });
 
+  it('waits as long as the agent allows (45 s), beyond the 30 s the SIP leg used to impose', async () => {
+    const slowAnswer = (afterMs: number) => new Promise<TransferOutcome>((resolve) => setTimeout(() => resolve({ ok: true }), afterMs));
+    const leg = new FakeLeg().canTransfer(slowAnswer(40_400)); // the NOTIFY 200 comes 40 s in
+    const patient: AfterSpeaking = { ...toBilling, timeoutMs: 45_000 };
+    const { call, ai, records } = buildCall({
+      leg,
+      runTool: () => Promise.resolve({ output: '{"ok":true}', then: patient }),
+      settings: { mediaTimeoutMs: 120_000 }, // no caller audio in this test
+    });
+    await call.start();
+    await modelCallsTool(ai.last);
+    ai.last.speak('resp_handoff', 400);
+    await vi.advanceTimersByTimeAsync(39_000);
+    expect(records).toHaveLength(0);
+    expect(instructionsSent(ai.last).filter((i) => i.includes('transfer'))).toEqual([]); // no "it failed" yet
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(records[0]).toMatchObject({ endReason: 'transferred', endDetail: 'billing' });
+    expect(records[0]!.transfers).toEqual([
+      { atMs: expect.any(Number) as number, target: 'billing', destination: 'sip:billing@pbx.example', outcome: 'transferred' },
+    ]);
+  });
+
+  it('ends the call as transferred when the final NOTIFY 200 arrives after the time limit', async () => {
+    let notify200!: (outcome: TransferOutcome) => void;
+    const leg = new FakeLeg().canTransfer(new Promise<TransferOutcome>((resolve) => (notify200 = resolve)));
+    const { call, ai, records } = buildCall({ leg, runTool: transferTool });
+    await call.start();
+    await modelCallsTool(ai.last);
+    ai.last.speak('resp_handoff', 400);
+    await vi.advanceTimersByTimeAsync(5_500); // 5 s limit passed: the model is told, the call goes on
+    expect(instructionsSent(ai.last).at(-1)).toMatch(/^The transfer to billing failed \(no outcome in time\)/);
+    expect(call.state).toBe('active');
+    ai.last.speak('resp_sorry', 600);
+    await vi.advanceTimersByTimeAsync(700);
+
+    notify200({ ok: true }); // the target answered after all: the caller is with billing now
+    await vi.advanceTimersByTimeAsync(0);
+    expect(records[0]).toMatchObject({ endReason: 'transferred', endDetail: 'billing (after the time limit)' });
+    expect(records[0]!.transfers).toEqual([
+      expect.objectContaining({ target: 'billing', outcome: 'transferred', late: true }),
+    ]);
+    expect(leg.closedWith).toBe('transferred');
+  });
+
+  it('keeps a failed transfer’s status in the record (486 busy, 603 declined)', async () => {
+    const outcomes: TransferOutcome[] = [
+      { ok: false, reason: 'transfer target did not answer', status: 486 },
+      { ok: false, reason: 'transfer target did not answer', status: 603 },
+    ];
+    const leg = new FakeLeg();
+    leg.transfer = (target) => {
+      leg.transfers.push({ target, atMs: Date.now() });
+      return Promise.resolve(outcomes.shift()!);
+    };
+    const { call, ai, records } = buildCall({ leg, runTool: transferTool });
+    await call.start();
+    for (const n of [1, 2]) {
+      await modelCallsTool(ai.last);
+      ai.last.speak(`resp_handoff_${n}`, 400);
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(leg.transfers).toHaveLength(2);
+    await call.close('caller_hangup');
+    expect(records[0]!.transfers).toEqual([
+      expect.objectContaining({ outcome: 'failed', status: 486, reason: 'transfer target did not answer' }),
+      expect.objectContaining({ outcome: 'failed', status: 603 }),
+    ]);
+  });
+
   it('uses the agent transfer webhook on a leg that cannot REFER (audio fork)', async () => {
     const viaWebhook = vi.fn(() => Promise.resolve<TransferOutcome>({ ok: true }));
     const { call, ai, records } = buildCall({ runTool: transferTool, transferWithoutLeg: viaWebhook });

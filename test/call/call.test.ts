@@ -100,6 +100,23 @@ describe('a call', () => {
     expect(leg.closedWith).toBe('ai_connect_failed');
   });
 
+  it('plays the recorded apology when the model cannot be reached, then ends the call', async () => {
+    const ai = new FakeAiConnector();
+    ai.fail = authFailure();
+    const apology = { pcm: new Int16Array(8000 * 2).fill(2000), sampleRateHz: 8000, transcript: 'Sorry, we cannot take your call.' };
+    const { call, leg, records } = buildCall({ ai, unavailableAudio: apology });
+    await call.start();
+    call.onMedia({ type: 'dtmf', digit: '0' }); // no agent to act on it
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(records).toHaveLength(0); // still apologizing
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(leg.frames).toBe(100); // all 2 s of it, in 20 ms frames
+    expect(records[0]).toMatchObject({ endReason: 'ai_connect_failed', endDetail: expect.stringContaining('auth') as string });
+    expect(records[0]!.turns).toEqual([expect.objectContaining({ role: 'agent', text: 'Sorry, we cannot take your call.' })]);
+    expect(leg.closedWith).toBe('ai_connect_failed');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   describe('when the model session drops mid-call', () => {
     const lines = {
       reconnect: { pcm: new Int16Array(8000), sampleRateHz: 8000, transcript: 'Sorry, one moment please.' },

@@ -17,16 +17,19 @@ afterEach(async () => {
 });
 
 describe('faults on a live call', () => {
-  it('a model key the service refuses (401) ends the call as ai_connect_failed and closes the stream', async () => {
+  it('a model key the service refuses (401): the caller hears the recorded apology, then the call ends as ai_connect_failed', async () => {
     bridge = await startBridge({ sim: { faults: { handshake: { status: 401 } } } });
     const caller = await bridge.caller();
-    const report = await caller.run([silence(3_000)]);
+    const report = await caller.run([waitForAgentAudio(), silence(12_000)]);
     const record = await bridge.ended(1);
     expect(record.endReason).toBe('ai_connect_failed');
     expect(record.endDetail).toMatch(/^auth: /);
     expect(report.endedBy).toBe('bridge');
     expect(report.closeReason).toBe('ai_connect_failed');
-  });
+    // The shipped recording (config/sounds/model-unavailable.wav) is about 6.4 s long.
+    expect(report.agentAudio.heardMs).toBeGreaterThan(6_000);
+    expect(record.turns).toEqual([expect.objectContaining({ role: 'agent', text: expect.stringMatching(/^We're sorry/) as string })]);
+  }, 20_000);
 
   it('model error events are logged and counted; the call goes on', async () => {
     bridge = await startBridge({ sim: { faults: { session: { errors: [{ at: { afterMs: 50 } }, { at: { afterMs: 100 } }] } } } });

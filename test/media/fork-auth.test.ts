@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { authenticateUpgrade } from '../../src/media/fork-auth.js';
-import { isValidTwilioSignature } from '../../src/media/twilio-signature.js';
+import { isValidTwilioSignature } from '../../src/twilio/signature.js';
 
 const config = { authToken: 'the-secret', twilioAuthToken: 'twilio-auth-token' };
 

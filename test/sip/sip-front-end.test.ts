@@ -6,7 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import Srf from 'drachtio-srf';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MediaEvent, MediaLeg } from '../../src/call/media-leg.js';
 import type { RejectReason } from '../../src/call/registry.js';
 import { startSipFrontEnd, type SipFrontEnd } from '../../src/sip/sip-front-end.js';
@@ -52,7 +52,7 @@ async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}
   front = startSipFrontEnd({
     srf: asSrfApp(srf),
     drachtio: { host: '127.0.0.1', port: sim.port, secret: 'cymru', reconnectMaxDelayMs: 200 },
-    allowFrom: opts.allowFrom ?? [],
+    allowFrom: opts.allowFrom ?? ['0.0.0.0/0'],
     busyStatus: opts.busyStatus ?? 486,
     rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: portBase, portMax: portBase + 19, idleAudio: 'none' },
     refusal: () => refusal,
@@ -61,7 +61,6 @@ async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}
       admitted.push(entry);
       return { accepted: true, onEvent: (event) => entry.events.push(event) };
     },
-    transferTimeoutMs: 2_000,
     logger: pino({ level: 'silent' }),
   });
   await front.link.connected;
@@ -246,6 +245,8 @@ describe('SIP front end', () => {
     const done = call.leg.transfer('sip:agent@pbx.example');
     const refer = await sim.appRequest('REFER');
     expect(refer.message.get('Refer-To')).toBe('<sip:agent@pbx.example>');
+    // The target sees which of our numbers handed the call over, not a bare host.
+    expect(refer.message.get('Referred-By')).toMatch(/^<sip:\+15550100@[^>]+>$/);
     sim.respondTo(refer, 202);
     sim.sendNotify(invite.dialog!, 'SIP/2.0 100 Trying', { subscriptionState: 'active' });
     sim.sendNotify(invite.dialog!, 'SIP/2.0 200 OK');
@@ -266,6 +267,48 @@ describe('SIP front end', () => {
     sim.respondTo(await sim.appRequest('REFER', 2), 403);
     await expect(refused).resolves.toMatchObject({ ok: false, status: 403 });
     expect(call.events.some((e) => e.type === 'hangup')).toBe(false);
+  });
+
+  it('has no transfer time limit of its own: a NOTIFY 200 forty seconds later still completes it', async () => {
+    await start();
+    const { invite, call } = await answeredCall();
+    const done = call.leg.transfer('sip:agent@pbx.example');
+    sim.respondTo(await sim.appRequest('REFER'), 202);
+    // The agent's transfer.timeoutMs (applied by the call) is the only limit; the leg used to stop at 30 s.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      vi.advanceTimersByTime(40_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    sim.sendNotify(invite.dialog!, 'SIP/2.0 200 OK');
+    await expect(done).resolves.toEqual({ ok: true });
+  });
+
+  it('settles a transfer still waiting when the call ends, so nothing waits forever', async () => {
+    await start();
+    const { call } = await answeredCall();
+    const done = call.leg.transfer('sip:agent@pbx.example');
+    sim.respondTo(await sim.appRequest('REFER'), 202);
+    call.leg.close('caller_hangup');
+    await expect(done).resolves.toMatchObject({ ok: false, reason: 'the call ended' });
+  });
+
+  it('refuses to start with an empty allow-list: accepting anyone has to be written out', async () => {
+    await start({ allowFrom: ['0.0.0.0/0', '::/0'] });
+    expect((await sim.sendOptions().finalResponse()).status).toBe(200);
+    expect(() =>
+      startSipFrontEnd({
+        srf: asSrfApp(new Srf()),
+        drachtio: { host: '127.0.0.1', port: sim.port, secret: 'cymru', reconnectMaxDelayMs: 200 },
+        allowFrom: [],
+        busyStatus: 486,
+        rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: 47000, portMax: 47019, idleAudio: 'none' },
+        refusal: () => undefined,
+        admit: () => ({ accepted: false, reason: 'test' }),
+        logger: pino({ level: 'silent' }),
+      }),
+    ).toThrow(/sip\.allowFrom is empty.*0\.0\.0\.0\/0/);
   });
 
   it('answers OPTIONS keep-alives', async () => {

@@ -36,6 +36,8 @@ export interface StartBridgeOptions {
   /** Adjusts the loaded configuration before the app is built (settings with no env variable, e.g. sip.rtp). */
   configure?: (config: Config) => void;
   overrides?: (config: Config, simUrl: string, apiKey: string) => AppOverrides;
+  /** What app.start() resolved with (the ops listener's port, when one is configured). */
+  onStarted?: (started: { port: number; opsPort?: number }) => void;
 }
 
 export async function startBridge(opts: StartBridgeOptions = {}): Promise<Bridge> {
@@ -56,7 +58,9 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Bridge
     records.push(record);
     for (const wake of waiters.splice(0)) wake();
   });
-  const { port } = await app.start();
+  const started = await app.start();
+  opts.onStarted?.(started);
+  const { port } = started;
   const forkUrl = (path = '/media/twilio') => `ws://127.0.0.1:${port}${path}?token=${config.secrets.mediaToken}`;
   return {
     app,

@@ -1,7 +1,7 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
 import pino, { type Logger } from 'pino';
 import type { AgentProfile } from '../../src/agent/profile.js';
-import { Call, type CallAudioTap, type CallDeps, type CallSettings } from '../../src/call/call.js';
+import { Call, type CallAudioTap, type CallDeps, type CallSettings, type UnavailableAudio } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import type { CallIdentity } from '../../src/call/media-leg.js';
 import type { CallTools, DigitSink, ToolRunner, TransferWithoutLeg } from '../../src/call/tool-runner.js';
@@ -59,6 +59,7 @@ export function buildCall(
     leg?: FakeLeg;
     greetingAudio?: { pcm: Int16Array; sampleRateHz: number };
     lines?: CallDeps['lines'];
+    unavailableAudio?: UnavailableAudio;
     ai?: FakeAiConnector;
     audioTap?: CallAudioTap;
     /** Default: silent. */
@@ -84,6 +85,7 @@ export function buildCall(
     logger: opts.logger ?? pino({ level: 'silent' }),
     ...(opts.greetingAudio ? { greetingAudio: opts.greetingAudio } : {}),
     ...(opts.lines ? { lines: opts.lines } : {}),
+    ...(opts.unavailableAudio ? { unavailableAudio: opts.unavailableAudio } : {}),
     ...(opts.audioTap ? { audioTap: opts.audioTap } : {}),
     now: () => Date.now(),
     onEnded: (record) => records.push(record),
