@@ -1,8 +1,8 @@
 /**
  * Tools every agent may enable by name. Their declarations go to the model in session.update;
  * the runners turn a call into a result for the model and, for call control, an action the call
- * performs once the model has spoken its line (a tool-call response carries no audio, §9, so the
- * line comes in the response after the tool output).
+ * performs once the model has spoken its line (the line comes in the response after the tool
+ * output; the tool-call response itself may carry a short spoken preamble).
  */
 import type { ToolOutcome } from '../call/tool-runner.js';
 import type { CollectRequest } from './digit-collector.js';

@@ -13,9 +13,9 @@ import type { DigitCollector } from './digit-collector.js';
 
 /**
  * Sent with response.create when the caller starts typing before collect_digits was called.
- * Whether the service honours per-response instructions is not documented (reference §5.6);
- * without them the model still gets a turn, and just having asked for digits it will usually
- * call collect_digits anyway.
+ * The Qwen team's client relies on per-response instructions, and the adapter sends them with the
+ * agent's own instructions in front (they most likely replace the session's). Were they ignored,
+ * the model still gets a turn and, having just asked for digits, will usually call collect_digits.
  */
 export const NUDGE =
   'The caller has started typing digits on the keypad. Call collect_digits now to receive them; do not say anything first.';

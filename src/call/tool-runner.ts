@@ -80,10 +80,9 @@ const STATUS_WORDS: Record<number, string> = {
 };
 
 /**
- * What the model is told when a transfer did not happen. There is no way to give the model a
- * user or system message mid-call (§5.9), so this rides on `response.create` as per-response
- * instructions — which the reference marks as not documented to be honoured (§5.6). If the
- * service ignores them, the model still responds (it just does not know why).
+ * What the model is told when a transfer did not happen: per-response instructions on
+ * `response.create` (the adapter keeps the agent's persona in front of them). Were they ignored,
+ * the model still responds; it just would not know why.
  */
 export function transferFailedInstructions(target: string, outcome: { reason: string; status?: number }): string {
   const why = outcome.status !== undefined ? (STATUS_WORDS[outcome.status] ?? `${outcome.reason}, ${outcome.status}`) : outcome.reason;
