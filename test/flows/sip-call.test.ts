@@ -9,7 +9,7 @@ import { mulawDecode, mulawEncode } from '../../src/audio/g711.js';
 import { loadCallerFixture } from '../../src/sim/caller/index.js';
 import type { SimulatedSession } from '../../src/sim/qwen/session-record.js';
 import { RtpPeer, waitUntil, type Received } from '../sip/rtp/rtp-peer.js';
-import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../sip/support/drachtio-server-sim.js';
+import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../../src/sim/drachtio/drachtio-server-sim.js';
 import { startBridge, type Bridge } from '../support/bridge-harness.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';

@@ -14,7 +14,7 @@ import { asSrfApp } from '../../src/sip/srf-shapes.js';
 import type { SipCallLeg } from '../../src/sip/sip-call-leg.js';
 import { parseRtp } from '../../src/sip/rtp/rtp-packet.js';
 import { RtpPeer, waitUntil } from './rtp/rtp-peer.js';
-import { DrachtioServerSim, type InviteTransaction } from './support/drachtio-server-sim.js';
+import { DrachtioServerSim, type InviteTransaction } from '../../src/sim/drachtio/drachtio-server-sim.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';
 const CALLED = 'sip:+15550100@bridge.example';
