@@ -6,7 +6,7 @@
  */
 import type { ToolOutcome } from '../call/tool-runner.js';
 import type { CollectRequest } from './digit-collector.js';
-import type { ToolDeclaration } from './profile.js';
+import type { ToolDeclaration } from '../call/agent-profile.js';
 
 export interface TransferTarget {
   to: string;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from '../call/agent-profile.js';
 import { pcm16ToBase64 } from '../audio/pcm.js';
 import { AiConnectError, type AiEvent, type AiSession } from '../call/ai-session.js';
 import { capabilitiesOf, type QwenModelCapabilities } from '../models/qwen-capabilities.js';

@@ -3,7 +3,7 @@
  * it; the core never sees the wire protocol. Audio crosses this port as PCM16 mono at the rates
  * the session declares.
  */
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 
 export interface AiSession {
   readonly inputRateHz: number; // 16000 for Qwen-Omni-Realtime

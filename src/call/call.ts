@@ -8,7 +8,7 @@
  * exactly one end reason.
  */
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import { Framer } from '../audio/framer.js';
 import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
 import type { AiConnector, AiEvent, AiSession, AiUsage } from './ai-session.js';

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
 import { Call, type CallAudioTap, type CallSettings } from './call.js';
