@@ -29,12 +29,55 @@ const LAYERS = {
   'region-connectors': { kind: 'file', may: ['call', 'config'] },
   'records-setup': { kind: 'file', may: ['call', 'config', 'log', 'loggable-url', 'records', 'recording'] },
   // The composition root and the process entry; main.ts loads sim/ only by dynamic import.
-  app: { kind: 'file', may: ['agent', 'ai', 'audio', 'call', 'config', 'http', 'log', 'loggable-url', 'media', 'metrics', 'model-check', 'models', 'records', 'recording', 'records-setup', 'region-connectors', 'sip'] },
+  app: {
+    kind: 'file',
+    may: [
+      'agent',
+      'ai',
+      'audio',
+      'call',
+      'config',
+      'http',
+      'log',
+      'loggable-url',
+      'media',
+      'metrics',
+      'model-check',
+      'models',
+      'records',
+      'recording',
+      'records-setup',
+      'region-connectors',
+      'sip',
+    ],
+  },
   main: { kind: 'file', may: ['app', 'config', 'log', 'loggable-url'] },
   // Dev tools.
   probe: { kind: 'dir', may: ['ai', 'audio', 'call', 'config', 'log', 'loggable-url', 'models', 'region-connectors', 'sim'] },
-  sim: { kind: 'dir', may: ['agent', 'ai', 'app', 'audio', 'call', 'config', 'http', 'log', 'loggable-url', 'media', 'metrics', 'models', 'sip'] },
-  bench: { kind: 'dir', may: ['agent', 'ai', 'app', 'audio', 'call', 'config', 'http', 'log', 'loggable-url', 'media', 'metrics', 'models', 'records', 'sim', 'sip'] },
+  sim: {
+    kind: 'dir',
+    may: ['agent', 'ai', 'app', 'audio', 'call', 'config', 'http', 'log', 'loggable-url', 'media', 'metrics', 'models', 'sip'],
+  },
+  bench: {
+    kind: 'dir',
+    may: [
+      'agent',
+      'ai',
+      'app',
+      'audio',
+      'call',
+      'config',
+      'http',
+      'log',
+      'loggable-url',
+      'media',
+      'metrics',
+      'models',
+      'records',
+      'sim',
+      'sip',
+    ],
+  },
 };
 /** Packages that carry I/O: the core and the leaves below it may name their types, never their values. */
 const IO_PACKAGES = ['ws', 'drachtio-srf', 'fastify', 'pino', 'better-sqlite3', 'prom-client'];
@@ -48,7 +91,10 @@ function layerBoundaries() {
     {
       files: ['src/**/*.ts'],
       rules: {
-        'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\.?/', message: 'This folder or file has no entry in LAYERS (eslint.config.js): add one.' }] }],
+        'no-restricted-imports': [
+          'error',
+          { patterns: [{ regex: '^\\.\\.?/', message: 'This folder or file has no entry in LAYERS (eslint.config.js): add one.' }] },
+        ],
       },
     },
   ];
@@ -61,7 +107,10 @@ function layerBoundaries() {
       const files = layer.kind === 'dir' ? [`src/${name}/${'*/'.repeat(depth - 1)}*.ts`] : [`src/${name}.ts`];
       const patterns = [
         {
-          regex: `^${up}(${forbidden.filter((f) => !typesOnly.includes(f)).map(target).join('|')})`,
+          regex: `^${up}(${forbidden
+            .filter((f) => !typesOnly.includes(f))
+            .map(target)
+            .join('|')})`,
           message: `${name} may import only: ${layer.may.join(', ') || 'nothing in src'} (README, Layers; CONTRIBUTING.md).`,
         },
         { regex: '^(\\.\\./)+test/', message: 'src/ never imports test/.' },

@@ -31,7 +31,11 @@ function registry(maxConcurrentCalls = 10): CallRegistry {
 }
 
 /** One series' value, by metric name and labels (exact match); undefined when it is absent. */
-async function valueOf(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+async function valueOf(
+  metrics: ReturnType<typeof createMetrics>,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   // Histograms list their _bucket, _sum and _count series under the histogram's name.
   const series = (await metrics.registry.getMetricsAsJSON()).flatMap((m) =>
     m.values.map((v) => ({ name: (v as { metricName?: string }).metricName ?? m.name, labels: v.labels, value: v.value })),
@@ -91,7 +95,16 @@ describe('metrics from the call registry', () => {
     calls.emit(
       'ended',
       sampleRecord({
-        stats: { firstAudioMs: 240, turnLatenciesMs: [180, 420, 2500], uplinkFrames: 1, downlinkFramesSent: 1, uplinkFramesDropped: 0, lateAudioDropped: 0, uplinkOverBudgetMs: 0, aiErrors: 2 },
+        stats: {
+          firstAudioMs: 240,
+          turnLatenciesMs: [180, 420, 2500],
+          uplinkFrames: 1,
+          downlinkFramesSent: 1,
+          uplinkFramesDropped: 0,
+          lateAudioDropped: 0,
+          uplinkOverBudgetMs: 0,
+          aiErrors: 2,
+        },
       }),
     );
     expect(await valueOf(metrics, 'bridge_first_audio_ms_bucket', { le: '250' })).toBe(1);

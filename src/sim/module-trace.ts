@@ -37,8 +37,12 @@ export function createModuleTrace(): ModuleTrace {
   writeFileSync(join(dir, 'register.mjs'), register);
   return {
     nodeArgs: ['--import', pathToFileURL(join(dir, 'register.mjs')).href],
-    loaded: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((line) => line.length > 0) : []),
+    loaded: () =>
+      existsSync(out)
+        ? readFileSync(out, 'utf8')
+            .split('\n')
+            .filter((line) => line.length > 0)
+        : [],
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
-

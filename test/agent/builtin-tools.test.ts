@@ -17,8 +17,19 @@ describe('declarations', () => {
       properties: {
         purpose: { type: 'string', description: 'What the digits are, e.g. "account number".' },
         max_digits: { type: 'integer', minimum: 1, maximum: 32, default: 16, description: 'Stop after this many digits.' },
-        terminator: { type: 'string', enum: ['#', '*', ''], default: '#', description: 'Key that ends the entry; "" for none. Default "#".' },
-        timeout_ms: { type: 'integer', minimum: 2000, maximum: 60000, default: 10000, description: 'Give up after this long without a key press. Default 10000.' },
+        terminator: {
+          type: 'string',
+          enum: ['#', '*', ''],
+          default: '#',
+          description: 'Key that ends the entry; "" for none. Default "#".',
+        },
+        timeout_ms: {
+          type: 'integer',
+          minimum: 2000,
+          maximum: 60000,
+          default: 10000,
+          description: 'Give up after this long without a key press. Default 10000.',
+        },
       },
       required: ['purpose'],
     });
@@ -63,7 +74,10 @@ describe('parsing what the model sends', () => {
       output: JSON.stringify({ error: 'unknown transfer target "accounts"', targets: ['human', 'billing'] }),
       then: { action: 'none' },
     });
-    expect(JSON.parse(transferCall({}, TARGETS, 20_000).output)).toEqual({ error: 'unknown transfer target ""', targets: ['human', 'billing'] });
+    expect(JSON.parse(transferCall({}, TARGETS, 20_000).output)).toEqual({
+      error: 'unknown transfer target ""',
+      targets: ['human', 'billing'],
+    });
   });
 
   it('end_call: hangs up whatever the reason looks like', () => {

@@ -24,7 +24,10 @@ function registryWithLog(): { registry: CallRegistry; logged: Array<Record<strin
   });
   let n = 0;
   const registry = new CallRegistry({
-    resolveAgent: () => ({ profile: testProfile(), openTools: () => ({ run: () => Promise.resolve({ output: '{}', then: { action: 'none' } }) }) }),
+    resolveAgent: () => ({
+      profile: testProfile(),
+      openTools: () => ({ run: () => Promise.resolve({ output: '{}', then: { action: 'none' } }) }),
+    }),
     maxConcurrentCalls: 10,
     settings: TEST_SETTINGS,
     connectAi: new FakeAiConnector().connect,
@@ -35,7 +38,8 @@ function registryWithLog(): { registry: CallRegistry; logged: Array<Record<strin
   return { registry, logged };
 }
 
-const failures = (logged: Array<Record<string, unknown>>) => logged.filter((line) => line.msg === 'call registry listener failed').map((line) => line.event);
+const failures = (logged: Array<Record<string, unknown>>) =>
+  logged.filter((line) => line.msg === 'call registry listener failed').map((line) => line.event);
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
