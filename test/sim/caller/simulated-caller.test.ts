@@ -127,14 +127,12 @@ describe('SimulatedCaller over the Twilio dialect', () => {
     const waiting = await SimulatedCaller.connect({ url: h.url('/media/twilio'), to: '+1' });
     const timedOut = await waiting.run([waitForAgentAudio(100), say('goodbye')]);
     expect(timedOut.endedBy).toBe('step_timeout');
-    expect(timedOut.steps).toHaveLength(1);
-    expect(timedOut.durationMs).toBeGreaterThanOrEqual(100);
+    expect(timedOut.steps).toMatchObject([{ step: 'waitForAgentAudio()', ok: false }]);
 
     const long = await SimulatedCaller.connect({ url: h.url('/media/twilio'), to: '+1', maxCallMs: 150 });
     const capped = await long.run([silence(10_000)]);
     // Its only step is 10 s of silence: ending by max_duration means the 150 ms cap ended it.
     expect(capped.endedBy).toBe('max_duration');
-    expect(capped.durationMs).toBeGreaterThanOrEqual(150);
     await until(() => h.calls.every((c) => of(c, 'hangup').length === 1), 'both hangups');
   });
 
