@@ -1,6 +1,7 @@
 /**
  * Start-up smoke test of the built program (`npm run build` first), as CI runs it:
  *
+ * 0. every package that dist/ imports is a runtime dependency (package.json `dependencies`);
  * 1. `node dist/main.js` with a key and a token (no --simulate) starts, listens, stops cleanly on
  *    SIGTERM, and loads nothing of dist/sim (a module-loader hook lists what it loads);
  * 2. `node dist/main.js --simulate` becomes ready (/readyz 200), answers one call from the
@@ -11,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hangup, say, SimulatedCaller, waitForAgentAudio, waitForAgentSilence } from './caller/index.js';
@@ -73,6 +74,26 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(what);
+}
+
+/** 0: what dist/ imports by package name, each of which must be a runtime dependency. */
+function distPackages(): { packages: string[]; files: number } {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies?: Record<string, string> };
+  const runtime = new Set(Object.keys(manifest.dependencies ?? {}));
+  const files = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  const used = new Set<string>();
+  for (const file of files) {
+    const code = readFileSync(join('dist', file), 'utf8');
+    for (const match of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const specifier = match[1] ?? match[2]!;
+      if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+      check(runtime.has(name), `dist/${file} imports ${name}, which is not a runtime dependency`);
+      used.add(name);
+    }
+  }
+  check(used.size > 0 && files.length > 0, 'found no package imports in dist: is the scan working?');
+  return { packages: [...used].sort(), files: files.length };
 }
 
 /** 1: a production start loads no simulator code. */
@@ -155,9 +176,12 @@ async function simulatedCall(): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const dist = distPackages();
   const production = await productionStart();
   const call = await simulatedCall();
-  console.log(JSON.stringify({ smoke: 'ok', productionStart: { simModulesLoaded: 0, modulesLoaded: production.modules }, call }));
+  console.log(
+    JSON.stringify({ smoke: 'ok', distImports: dist, productionStart: { simModulesLoaded: 0, modulesLoaded: production.modules }, call }),
+  );
 }
 
 main().catch((err: unknown) => {
