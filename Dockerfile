@@ -14,6 +14,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The build also copies the simulator's speech fixtures into dist, so `--simulate` works in the image.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# No build leftovers in the image: of better-sqlite3's compile only the addon itself is needed
+# (objects, the static library, the test extension and the SQLite sources are not), and the
+# source maps point at src/, which the image does not carry.
+RUN find node_modules/better-sqlite3/build -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} + \
+ && find node_modules/better-sqlite3/build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} + \
+ && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+ && find dist -name '*.map' -delete
 
 # Runtime stage: production dependencies and compiled code only, as an unprivileged user.
 FROM ${NODE_IMAGE}

@@ -11,7 +11,6 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './log.js';
 import { loggableUrl } from './loggable-url.js';
-import { startQwenSimulator } from './sim/qwen/server.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 /** After a second signal: ending calls, writing records and the webhook queue's 5 s must fit. */
@@ -31,6 +30,8 @@ async function main(): Promise<void> {
   let stopSimulator: (() => Promise<void>) | undefined;
   if (values.simulate) {
     // The simulator never stands in for the real model silently: only with --simulate, and loudly.
+    // Loaded here, not at the top: a production start never loads src/sim (lint keeps it so).
+    const { startQwenSimulator } = await import('./sim/qwen/server.js');
     const simKey = randomBytes(16).toString('hex');
     const sim = await startQwenSimulator({ apiKey: simKey });
     stopSimulator = () => sim.close();

@@ -5,7 +5,7 @@
  * (a network blip at start must not keep the bridge unready for good).
  */
 import type { Logger } from 'pino';
-import type { AgentProfile } from './agent/profile.js';
+import type { AgentProfile } from './call/agent-profile.js';
 import { AiConnectError, type AiConnector } from './call/ai-session.js';
 
 const RECHECK_MS = 60_000;

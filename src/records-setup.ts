@@ -8,7 +8,7 @@ import type { CallAudioTap } from './call/call.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createCallRecordings, type CallRecordings } from './recording/call-recordings.js';
-import type { CallStore } from './records/call-store.js';
+import type { CallStore } from './call/call-store.js';
 import { attachRecordWriter, type EndedCalls, type RecordWriter } from './records/record-writer.js';
 import { NO_RECORDS_METRICS, type RecordsMetrics } from './records/records-metrics.js';
 import { DAY_MS, RETENTION_SWEEP_INTERVAL_MS, startRetentionTimer, type RetentionTimer } from './records/retention-timer.js';

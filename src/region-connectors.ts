@@ -5,7 +5,7 @@
  * explicitly. A region's connector is created on its first call. `qwen.url`, when set (the
  * simulator, a proxy), is used for every region.
  */
-import type { ModelRegion } from './agent/profile.js';
+import type { ModelRegion } from './call/agent-profile.js';
 import type { AiConnector } from './call/ai-session.js';
 import { AiConnectError } from './call/ai-session.js';
 import { qwenEndpoint } from './config/load.js';

@@ -40,10 +40,14 @@ export function startupSummary(facts: StartupFacts): StartupSummary {
   urls.readiness = `${opsBase}/readyz`;
   const warnings: string[] = [];
   if (facts.publicBaseUrl === null) {
-    warnings.push('PUBLIC_BASE_URL is not set: platforms must reach this bridge at a public wss:// address (a TLS proxy in front); the URLs above show PUBLIC-HOST where it goes');
+    warnings.push(
+      'PUBLIC_BASE_URL is not set: platforms must reach this bridge at a public wss:// address (a TLS proxy in front); the URLs above show PUBLIC-HOST where it goes',
+    );
   }
   if (facts.platforms.twilioVoiceWebhook) {
-    urls.twilioTransfer = facts.platforms.twilioRestTransfer ? 'Twilio REST (<Dial>)' : "agent's transfer webhook (set TWILIO_ACCOUNT_SID for Twilio REST)";
+    urls.twilioTransfer = facts.platforms.twilioRestTransfer
+      ? 'Twilio REST (<Dial>)'
+      : "agent's transfer webhook (set TWILIO_ACCOUNT_SID for Twilio REST)";
   }
   if (facts.sip) {
     transports.push('sip');

@@ -18,7 +18,7 @@ import { openCallTools, type AgentToolSpec, type CallToolOptions } from './call-
 import { expandEnv } from './env-template.js';
 import { compileKeypad } from './keypad.js';
 import { capabilitiesOf, checkVoice } from '../models/qwen-capabilities.js';
-import type { AgentProfile, Greeting, ModelRegion, ToolDeclaration } from './profile.js';
+import type { AgentProfile, Greeting, ModelRegion, ToolDeclaration } from '../call/agent-profile.js';
 import type { WebhookEndpoint } from './webhook-client.js';
 import { sensitiveParameters } from './webhook-file.js';
 import type { WebhookTool } from './webhook-tool.js';

@@ -13,7 +13,7 @@ import { compileAgent, type CompiledAgent } from './compile-agent.js';
 import type { CallToolOptions } from './call-tools.js';
 import { isOpen, type BusinessHours } from './business-hours.js';
 import { NumberRouter, parseNumberPattern } from './number-routing.js';
-import type { ModelRegion } from './profile.js';
+import type { ModelRegion } from '../call/agent-profile.js';
 
 export { normalizeNumber } from './number-routing.js';
 

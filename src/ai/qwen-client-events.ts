@@ -2,7 +2,7 @@
  * Client → server events of Qwen-Omni-Realtime, built from typed values. Only the events the bridge
  * sends exist here (there is no truncate; user text items only on the families that take them).
  */
-import type { AgentProfile, ToolDeclaration, TurnDetection } from '../agent/profile.js';
+import type { AgentProfile, ToolDeclaration, TurnDetection } from '../call/agent-profile.js';
 import { capabilitiesOf } from '../models/qwen-capabilities.js';
 import { QWEN_AUDIO_FORMAT } from './qwen-audio-format.js';
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from '../call/agent-profile.js';
 import { pcm16ToBase64 } from '../audio/pcm.js';
 import { AiConnectError, type AiEvent, type AiSession } from '../call/ai-session.js';
 import { capabilitiesOf, type QwenModelCapabilities } from '../models/qwen-capabilities.js';
@@ -131,7 +131,9 @@ export class QwenRealtimeSession implements AiSession {
   private finishing: { resolve: () => void; timer: NodeJS.Timeout } | undefined;
   /** The greeting's text cue is out; its response.create waits for the item's confirmation. */
   private greetingCue: { instructions: string; timer: NodeJS.Timeout } | undefined;
-  private openedAtMs: number | undefined;
+  /** From the upgrade request, not the socket's open: never later than the service starts its
+   *  own clock, so a close at the service's cap cannot look early (and be taken for a drop). */
+  private readonly startedAtMs: number;
   private socketError: Error | undefined;
   private delivering = false;
   private readonly undelivered: AiEvent[] = [];
@@ -152,6 +154,7 @@ export class QwenRealtimeSession implements AiSession {
     this.batcher = new AppendBatcher(inputSamplesFor(settings.appendBatchMs), (pcm) => this.sendBatch(pcm));
     this.tracker = new ResponseTracker(settings.nowMs);
     this.capabilities = capabilitiesOf(settings.profile.model);
+    this.startedAtMs = settings.nowMs();
     socket.on('open', () => this.onOpen());
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     socket.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.onUnexpectedResponse(req, res));
@@ -336,7 +339,6 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   private onOpen(): void {
-    this.openedAtMs = this.settings.nowMs();
     this.log.debug('qwen socket open');
   }
 
@@ -396,7 +398,7 @@ export class QwenRealtimeSession implements AiSession {
   }
 
   private sessionAgeMs(): number {
-    return this.openedAtMs === undefined ? 0 : this.settings.nowMs() - this.openedAtMs;
+    return this.settings.nowMs() - this.startedAtMs;
   }
 
   /** The service closes at its limit with no warning and an undocumented code: only the age tells. */

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from '../call/agent-profile.js';
 import { AiConnectError, type AiConnectErrorKind, type AiEvent, type ConversationPrimer } from '../call/ai-session.js';
 import { KEEP_ALIVE } from '../models/qwen-capabilities.js';
 import { instructionsWithConversation } from './conversation-primer.js';

@@ -2,10 +2,9 @@
  * The real bridge (buildApp) with SIP on, for `npm run bench:sip`, on 127.0.0.1: connected to the
  * drachtio-server simulator and talking to the Qwen simulator, both in this process.
  *
- * The drachtio simulator lives in test/sip/support (it is test support: a faithful model of
- * drachtio-server's wire protocol that the real drachtio-srf talks to). Importing it from a
- * benchmark is deliberate: src/bench is not part of the build (tsconfig.build.json), and CI has
- * no drachtio-server to benchmark against instead.
+ * The drachtio simulator (src/sim/drachtio: a faithful model of drachtio-server's wire protocol
+ * that the real drachtio-srf talks to) stands in for a drachtio-server: CI has none to benchmark
+ * against.
  */
 import { randomBytes } from 'node:crypto';
 import { buildApp, type App } from '../app.js';
@@ -13,7 +12,7 @@ import type { CallRecord } from '../call/call-record.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { startQwenSimulator, type QwenSimulator } from '../sim/qwen/server.js';
-import { DrachtioServerSim } from '../../test/sip/support/drachtio-server-sim.js';
+import { DrachtioServerSim } from '../sim/drachtio/drachtio-server-sim.js';
 
 export interface SipBridge {
   app: App;

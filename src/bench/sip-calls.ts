@@ -6,7 +6,7 @@
 import type { App } from '../app.js';
 import type { QwenSimulator } from '../sim/qwen/server.js';
 import type { SimulatedSession } from '../sim/qwen/session-record.js';
-import type { DrachtioServerSim, SimDialog } from '../../test/sip/support/drachtio-server-sim.js';
+import type { DrachtioServerSim, SimDialog } from '../sim/drachtio/drachtio-server-sim.js';
 
 export interface PlacedCall {
   /** The calling number: unique per call, and in the call's identity, so the registry can be searched for it. */

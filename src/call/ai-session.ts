@@ -3,7 +3,7 @@
  * it; the core never sees the wire protocol. Audio crosses this port as PCM16 mono at the rates
  * the session declares.
  */
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 
 export interface AiSession {
   /** The service's id for this session ('' when it gave none); the call record lists them. */

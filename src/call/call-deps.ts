@@ -3,7 +3,7 @@
  * the recording tap. Separate from call.ts so adapters can name these without the Call itself.
  */
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
 import type { CallRecord } from './call-record.js';

@@ -8,7 +8,7 @@
  * exactly one end reason.
  */
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import type { StreamResampler } from '../audio/resampler.js';
 import type { AiEvent, AiUsage } from './ai-session.js';
 import { AiConnectError } from './ai-session.js';

@@ -7,7 +7,7 @@
  *
  * Pure bookkeeping: the call feeds it the model's events and carries out what it decides.
  */
-import type { Greeting } from '../agent/profile.js';
+import type { Greeting } from './agent-profile.js';
 
 /** A socket close this soon after the greeting request counts as the greeting failing. */
 export const GREETING_CLOSE_WINDOW_MS = 3_000;

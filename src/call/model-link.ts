@@ -13,7 +13,7 @@
  *   caller experienced before the agent could be heard again.
  */
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import { AiConnectError, type AiConnector, type AiEvent, type AiSession, type ConversationPrimer } from './ai-session.js';
 import type { ModelSessionRecord } from './call-record.js';
 
@@ -239,7 +239,10 @@ export class ModelLink {
       this.#pollQuiet(forGeneration);
     } catch (err) {
       this.failedAttempts += 1;
-      this.#deps.log.warn({ detail: err instanceof Error ? err.message : String(err) }, 'next model session failed; the switch will be forced at the margin');
+      this.#deps.log.warn(
+        { detail: err instanceof Error ? err.message : String(err) },
+        'next model session failed; the switch will be forced at the margin',
+      );
     } finally {
       this.#preparing = false;
     }

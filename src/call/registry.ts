@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from './agent-profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
 import { Call, type CallAudioTap, type CallSettings, type RecordedLine, type UnavailableAudio } from './call.js';
@@ -93,7 +93,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
     if (refused !== undefined || agent === undefined) {
       const reason = refused ?? 'unknown_number';
       this.#deps.logger.warn({ reason, transport: identity.transport }, 'call refused');
-      this.emit('rejected', reason, identity);
+      this.#emitGuarded('rejected', reason, identity);
       return { accepted: false, reason };
     }
     const callId = this.#deps.newCallId();
@@ -115,7 +115,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       onEnded: (record) => this.#ended(record),
     });
     this.#calls.set(callId, call);
-    this.emit('started', call);
+    this.#emitGuarded('started', call);
     void call.start();
     return { accepted: true, onEvent: call.onMedia };
   };
@@ -138,11 +138,32 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
 
   #ended(record: CallRecord): void {
     this.#calls.delete(record.callId);
-    this.emit('ended', record);
+    this.#emitGuarded('ended', record);
     if (this.#calls.size === 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  /**
+   * Like emit, but a listener that throws (or rejects) is logged and the others still run. A
+   * throw from an 'ended' listener would otherwise travel back into the call's teardown: the
+   * record written twice on the next close, idle waiters never told, an unhandled rejection.
+   */
+  #emitGuarded<K extends keyof RegistryEvents>(event: K, ...args: RegistryEvents[K]): void {
+    // rawListeners: once-listeners keep their wrapper, so calling it removes them as emit would.
+    for (const listener of this.rawListeners(event)) {
+      try {
+        const result: unknown = Reflect.apply(listener, this, args);
+        if (result instanceof Promise) result.catch((err: unknown) => this.#listenerFailed(event, err));
+      } catch (err) {
+        this.#listenerFailed(event, err);
+      }
+    }
+  }
+
+  #listenerFailed(event: keyof RegistryEvents, err: unknown): void {
+    this.#deps.logger.error({ event, err }, 'call registry listener failed');
   }
 }

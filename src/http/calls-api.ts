@@ -4,8 +4,8 @@
  * repeats or skips a call that was written while a client was paging.
  */
 import type { FastifyPluginCallback } from 'fastify';
-import type { CallStore } from '../records/call-store.js';
-import { decodeCursor, encodeCursor } from '../records/page-cursor.js';
+import type { CallStore } from '../call/call-store.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { callIdParams, callRecordSchema, callSummarySchema, endReasonSchema, errorSchema, unauthorizedResponse } from './api-schemas.js';
 import { ADMIN_SECURITY, requireBearer } from './bearer-auth.js';
 

@@ -55,7 +55,10 @@ export const twilioVoice: FastifyPluginCallback<TwilioVoiceOptions> = (app, opts
       const signature = req.headers['x-twilio-signature'];
       const url = signedWebhookUrl(req.url, req.headers.host, opts.publicBaseUrl);
       if (typeof signature !== 'string' || !isValidTwilioSignature(opts.authToken, url, signature, params)) {
-        opts.logger.warn({ path: TWILIO_VOICE_PATH, remoteAddress: req.ip, signed: typeof signature === 'string' }, 'Twilio webhook refused: bad signature');
+        opts.logger.warn(
+          { path: TWILIO_VOICE_PATH, remoteAddress: req.ip, signed: typeof signature === 'string' },
+          'Twilio webhook refused: bad signature',
+        );
         return reply.code(403).type('text/plain').send('invalid X-Twilio-Signature');
       }
       const field = (name: string): string => params.find(([key]) => key === name)?.[1] ?? '';

@@ -27,7 +27,9 @@ export function twilioRestTransfer(calls: TwilioCalls, accountSid: string, log: 
         return { ok: true };
       }
       log.warn({ callSid, reason: result.reason, status: result.status }, 'Twilio call update failed');
-      return result.status !== undefined ? { ok: false, reason: result.reason, status: result.status } : { ok: false, reason: result.reason };
+      return result.status !== undefined
+        ? { ok: false, reason: result.reason, status: result.status }
+        : { ok: false, reason: result.reason };
     };
   };
 }

@@ -2,7 +2,7 @@
  * The agent the probe talks as: short answers, one tool the recorded question should trigger,
  * the family's default voice unless one is named, server VAD as production agents use it.
  */
-import type { AgentProfile, ToolDeclaration } from '../agent/profile.js';
+import type { AgentProfile, ToolDeclaration } from '../call/agent-profile.js';
 import { capabilitiesOf } from '../models/qwen-capabilities.js';
 
 export const LOOKUP_ORDER: ToolDeclaration = {

@@ -6,7 +6,7 @@
  * so what this reports is what a call would meet. It is a driver over the real client, not a
  * second client.
  */
-import type { AgentProfile } from '../agent/profile.js';
+import type { AgentProfile } from '../call/agent-profile.js';
 import { echoDifferences } from '../ai/session-echo.js';
 import { sessionUpdate } from '../ai/qwen-client-events.js';
 import type { ParsedServerFrame } from '../ai/qwen-events.js';

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { CallRecord } from '../call/call-record.js';
-import type { CallStore } from './call-store.js';
+import type { CallStore } from '../call/call-store.js';
 import type { RecordsMetrics } from './records-metrics.js';
 
 /** The registry's 'ended' event, as far as the writer needs it. */

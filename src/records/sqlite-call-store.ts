@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { toCallRow } from './call-rows.js';
-import type { CallPage, CallStore, CallSummary } from './call-store.js';
+import type { CallPage, CallStore, CallSummary } from '../call/call-store.js';
 import { migrate } from './migrations.js';
 import { inlineWriter, workerWriter } from './sqlite-writer.js';
 

@@ -71,13 +71,19 @@ try {
   console.log(`  caller said:      "${result.line}"`);
   console.log('  caller heard:     ' + (result.heard.length === 0 ? 'nothing' : ''));
   for (const segment of result.heard) {
-    console.log(`    ${s(segment.startMs).padStart(7)} – ${s(segment.endMs).padStart(7)}  agent speech (${s(segment.endMs - segment.startMs)})`);
+    console.log(
+      `    ${s(segment.startMs).padStart(7)} – ${s(segment.endMs).padStart(7)}  agent speech (${s(segment.endMs - segment.startMs)})`,
+    );
   }
   console.log(`  greeting after:   ${result.greetingMs === null ? '-' : `${Math.round(result.greetingMs)} ms`}`);
-  console.log(`  reply after:      ${result.replyMs === null ? '-' : `${result.replyMs} ms (end of the caller's line → first agent audio heard)`}`);
+  console.log(
+    `  reply after:      ${result.replyMs === null ? '-' : `${result.replyMs} ms (end of the caller's line → first agent audio heard)`}`,
+  );
   const report = result.report;
   const failed = report.steps.find((step) => !step.ok);
-  console.log(`  ended:            ${report.endedBy}${report.closeReason ? ` (${report.closeCode}: ${report.closeReason})` : ''} after ${s(report.durationMs)}${failed ? `; step ${failed.step} failed: ${failed.error}` : ''}`);
+  console.log(
+    `  ended:            ${report.endedBy}${report.closeReason ? ` (${report.closeCode}: ${report.closeReason})` : ''} after ${s(report.durationMs)}${failed ? `; step ${failed.step} failed: ${failed.error}` : ''}`,
+  );
   if (result.bridgeRecord) {
     console.log(`  bridge says:      ${result.bridgeRecord.endReason}`);
     for (const turn of result.bridgeRecord.turns) console.log(`    ${s(turn.atMs).padStart(7)}  ${turn.role.padEnd(6)} ${turn.text}`);

@@ -99,14 +99,11 @@ describe('webhook tools', () => {
   });
 
   it('gives up after timeoutMs without retrying (the caller is waiting in silence)', async () => {
-    const { tools, stub } = await ordersTools((_req, res) => {
-      setTimeout(() => sendJson(res, 200, { status: 'late' }), 1_000).unref();
-    });
+    // The service never answers: the answer can only come from the tool's own timeout (300 ms).
+    const { tools, stub } = await ordersTools(() => undefined);
     const started = performance.now();
     expect(await lookup(tools)).toEqual({ error: 'lookup_order failed: the service did not answer in time' });
-    const tookMs = performance.now() - started;
-    expect(tookMs).toBeGreaterThanOrEqual(290);
-    expect(tookMs).toBeLessThan(900);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     expect(stub.requests).toHaveLength(1);
   });
 

@@ -650,6 +650,25 @@ describe('QwenRealtimeSession: how it ends', () => {
     expect(await closed).toMatchObject({ type: 'closed', cause: 'session_cap', code: 1000 });
   });
 
+  it('counts session age from the upgrade request, so a slow handshake cannot make a cap close look early', async () => {
+    // The service starts its clock when it accepts the upgrade, somewhere inside the handshake;
+    // counted from the socket's open instead, a cap close arrives "early" by the rest of the
+    // handshake and was taken for a drop (ai_disconnected) on a loaded machine.
+    const clock = new ManualClock();
+    const events = new AiEventLog();
+    const ready = events.next('ready');
+    const connect = createQwenConnector(connectorOptions(server, captureLogger(), { nowMs: clock.nowMs, sessionCapMs: 900 }));
+    const connecting = connect(testProfile(), events.onEvent, { callId: 'call-1' });
+    clock.advance(400); // the handshake: the service accepted 300 ms in, the socket opened at 400 ms
+    await connecting;
+    await ready;
+    const conn = await server.connection();
+    clock.advance(800); // 900 ms of the service's clock
+    const closed = events.next('closed');
+    conn.close(1000);
+    expect(await closed).toMatchObject({ type: 'closed', cause: 'session_cap', code: 1000 });
+  });
+
   it('does not attribute an earlier close to the cap', async () => {
     const clock = new ManualClock();
     const { conn, events } = await openSession(server, { nowMs: clock.nowMs, sessionCapMs: 7_200_000 });

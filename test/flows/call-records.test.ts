@@ -12,7 +12,7 @@ import { buildApp } from '../../src/app.js';
 import { readWav } from '../../src/audio/wav.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { CallSummary } from '../../src/records/call-store.js';
+import type { CallSummary } from '../../src/call/call-store.js';
 import { verifySignature } from '../../src/records/webhook-signature.js';
 import { say, silence, waitForAgentAudio, waitForAgentSilence } from '../../src/sim/caller/index.js';
 import { startBridge, type Bridge } from '../support/bridge-harness.js';

@@ -16,13 +16,26 @@ afterEach(async () => {
 const ONE_MOMENT = 'Sorry, one moment please.';
 
 describe('call continuity', () => {
-  it('a session dropped mid-sentence: the caller hears the reconnect line, then the agent again, from a session that knows the conversation', async ({ annotate }) => {
+  it('a session dropped mid-sentence: the caller hears the reconnect line, then the agent again, from a session that knows the conversation', async ({
+    annotate,
+  }) => {
     bridge = await startBridge({
       // The second response (the answer to the caller) drops after 3 audio deltas; later sessions are fine.
-      sim: { faults: { session: (n) => (n === 1 ? { disconnect: { at: { afterAudioDeltas: 3, ofResponse: 2 }, mode: 'close', closeCode: 1011 } } : undefined) } },
+      sim: {
+        faults: {
+          session: (n) =>
+            n === 1 ? { disconnect: { at: { afterAudioDeltas: 3, ofResponse: 2 }, mode: 'close', closeCode: 1011 } } : undefined,
+        },
+      },
     });
     const caller = await bridge.caller();
-    const report = await caller.run([waitForAgentAudio(), waitForAgentSilence(300), say('order-status'), waitForAgentAudio(), silence(6_000)]);
+    const report = await caller.run([
+      waitForAgentAudio(),
+      waitForAgentSilence(300),
+      say('order-status'),
+      waitForAgentAudio(),
+      silence(6_000),
+    ]);
     const record = await bridge.ended(1);
 
     expect(record.endReason).toBe('caller_hangup');
@@ -77,7 +90,8 @@ describe('call continuity', () => {
       sim: {
         faults: {
           handshake: { status: 503, fromAttempt: 2 },
-          session: (n) => (n === 1 ? { disconnect: { at: { afterAudioDeltas: 5, ofResponse: 1 }, mode: 'close', closeCode: 1011 } } : undefined),
+          session: (n) =>
+            n === 1 ? { disconnect: { at: { afterAudioDeltas: 5, ofResponse: 1 }, mode: 'close', closeCode: 1011 } } : undefined,
         },
       },
       configure: (config) => {

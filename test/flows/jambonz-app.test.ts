@@ -82,7 +82,10 @@ describe('jambonz calling webhook', () => {
     });
     await caller.run([waitForAgentAudio(), silence(200)]);
     const record = await b.ended(1);
-    expect(record).toMatchObject({ agentId: 'desk', identity: { transport: 'audio_fork', to: '+15550100', externalId: 'b5f4e0c2-jambonz' } });
+    expect(record).toMatchObject({
+      agentId: 'desk',
+      identity: { transport: 'audio_fork', to: '+15550100', externalId: 'b5f4e0c2-jambonz' },
+    });
   }, 20_000);
 
   it('declines a number no agent answers with sip:decline 404', async () => {
@@ -96,7 +99,11 @@ describe('jambonz calling webhook', () => {
     const wrong = await postCall(b, CALL, 'not-the-token');
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).not.toContain(b.config.secrets.mediaToken!);
-    const none = await fetch(`http://127.0.0.1:${b.port}/jambonz/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const none = await fetch(`http://127.0.0.1:${b.port}/jambonz/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(none.status).toBe(401);
   });
 

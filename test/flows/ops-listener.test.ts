@@ -15,7 +15,13 @@ describe('ops endpoints', () => {
   it('serves Node process metrics beside the bridge’s own on the public listener by default', async () => {
     bridge = await startBridge();
     const text = await (await fetch(`http://127.0.0.1:${bridge.port}/metrics`)).text();
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'bridge_calls_active']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'bridge_calls_active',
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
   });

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtpPeer, waitUntil } from '../sip/rtp/rtp-peer.js';
-import { DrachtioServerSim, type SimDialog } from '../sip/support/drachtio-server-sim.js';
+import { DrachtioServerSim, type SimDialog } from '../../src/sim/drachtio/drachtio-server-sim.js';
 import { agentsFolder } from '../support/agent-folder.js';
 import { startBridge, type Bridge } from '../support/bridge-harness.js';
 
@@ -50,7 +50,13 @@ async function sipBridge(transferTimeoutMs: number): Promise<{ bridge: Bridge; d
       config.agentsPath = dir;
       config.sip.reconnectMaxDelayMs = 200;
       config.sip.allowFrom = ['198.51.100.0/24'];
-      config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 99, idleAudio: 'silence' };
+      config.sip.rtp = {
+        bindAddress: '127.0.0.1',
+        advertisedAddress: '127.0.0.1',
+        portMin: RTP_PORT_MIN,
+        portMax: RTP_PORT_MIN + 99,
+        idleAudio: 'silence',
+      };
     },
   });
   await bridge.app.sip!.link.connected;
@@ -60,8 +66,16 @@ async function sipBridge(transferTimeoutMs: number): Promise<{ bridge: Bridge; d
 
 function offer(rtpPort: number): string {
   return [
-    'v=0', 'o=carrier 1000 1 IN IP4 127.0.0.1', 's=call', 'c=IN IP4 127.0.0.1', 't=0 0',
-    `m=audio ${rtpPort} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', '',
+    'v=0',
+    'o=carrier 1000 1 IN IP4 127.0.0.1',
+    's=call',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${rtpPort} RTP/AVP 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=sendrecv',
+    '',
   ].join('\r\n');
 }
 

@@ -96,7 +96,11 @@ describe('Twilio voice webhook', () => {
   it('refuses a webhook without a valid signature (403), or signed over other parameters', async () => {
     const b = await twilioBridge();
     expect((await postVoice(b, CALL, 'bm90IGEgc2lnbmF0dXJl')).status).toBe(403);
-    const signedForOther = twilioSignature(AUTH_TOKEN, 'https://bridge.example.com/twilio/voice', Object.entries({ ...CALL, To: '+15550999' }));
+    const signedForOther = twilioSignature(
+      AUTH_TOKEN,
+      'https://bridge.example.com/twilio/voice',
+      Object.entries({ ...CALL, To: '+15550999' }),
+    );
     expect((await postVoice(b, CALL, signedForOther)).status).toBe(403);
     const unsigned = await fetch(`http://127.0.0.1:${b.port}/twilio/voice`, {
       method: 'POST',
@@ -164,14 +168,18 @@ describe('Twilio transfer', () => {
   }, 20_000);
 
   it('keeps the call when Twilio refuses the update, and records the status', async () => {
-    const api = await startHttpStub((_req, res) => sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 }));
+    const api = await startHttpStub((_req, res) =>
+      sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 }),
+    );
     stubs.push(api);
     const b = await twilioBridge({ accountSid: true, apiBaseUrl: api.url });
     const caller = await twilioStream(b);
     await caller.run([waitForAgentAudio(), dtmf('0'), silence(1_000)]);
     const record = await b.ended(1);
     expect(record.endReason).toBe('caller_hangup');
-    expect(record.transfers).toEqual([expect.objectContaining({ outcome: 'failed', status: 404, reason: 'Twilio answered 404 (error 20404)' })]);
+    expect(record.transfers).toEqual([
+      expect.objectContaining({ outcome: 'failed', status: 404, reason: 'Twilio answered 404 (error 20404)' }),
+    ]);
   }, 20_000);
 
   it('falls back to the agent’s transfer webhook without TWILIO_ACCOUNT_SID', async () => {

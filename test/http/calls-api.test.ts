@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callsApi, parseTime } from '../../src/http/calls-api.js';
 import { buildHttpServer } from '../../src/http/http-server.js';
-import type { CallStore, CallSummary } from '../../src/records/call-store.js';
+import type { CallStore, CallSummary } from '../../src/call/call-store.js';
 import { openSqliteCallStore } from '../../src/records/sqlite-call-store.js';
 import { sampleRecord } from '../records/sample-record.js';
 

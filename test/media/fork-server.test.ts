@@ -82,9 +82,10 @@ describe('twilio dialect', () => {
     const call = h.calls[0]!;
     client.sendJson({ ...(twilioMedia(MULAW_BYTES) as object), media: { track: 'outbound', payload: MULAW_BYTES.toString('base64') } });
     client.sendJson(twilioMedia(MULAW_BYTES));
-    await until(() => call.events.length === 1, 'inbound audio');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(types(call.events)).toEqual(['audio']);
+    // Frames of one socket are handled in order: once the mark is through, so is the outbound media.
+    client.sendJson({ event: 'mark', streamSid: TWILIO_STREAM_SID, sequenceNumber: '4', mark: { name: 'after' } });
+    await until(() => call.events.length === 2, 'inbound audio and the mark');
+    expect(types(call.events)).toEqual(['audio', 'mark']);
   });
 
   it('a socket closed without stop is one hangup', async () => {
@@ -243,6 +244,10 @@ describe('authentication', () => {
       const path = '/media/twilio?agent=sales';
       const signature = sign(`wss://127.0.0.1:${signed.port}${path}`);
       const client = await TestClient.open(`ws://127.0.0.1:${signed.port}${path}`, { headers: { 'X-Twilio-Signature': signature } });
+      // Opened (TestClient.open rejects on a refused upgrade), counted as accepted, no auth failure.
+      expect(client.ws.readyState).toBe(client.ws.OPEN);
+      expect(signed.fork.counts()).toMatchObject({ connections: 1, connectionsTotal: 1 });
+      expect(Object.values(signed.fork.counts().authFailures).every((n) => n === 0)).toBe(true);
       client.ws.close();
       await client.closed;
     });
@@ -335,8 +340,12 @@ describe('lifecycle', () => {
       const client = await TestClient.open(quick.url('/media/twilio'));
       client.sendJson(twilioStart());
       await until(() => quick.calls.length === 1, 'admission');
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // A stream opened later times out later (same limit; timers fire in order): once it has,
+      // the first stream's limit has passed too.
+      const later = await TestClient.open(quick.url('/media/twilio'));
+      expect((await later.closed).code).toBe(4408);
       expect(client.ws.readyState).toBe(client.ws.OPEN);
+      expect(quick.fork.counts().rejected.start_timeout).toBe(1);
     } finally {
       await quick.close();
     }

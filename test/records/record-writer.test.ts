@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../../src/call/call-record.js';
-import type { CallStore } from '../../src/records/call-store.js';
+import type { CallStore } from '../../src/call/call-store.js';
 import { attachRecordWriter } from '../../src/records/record-writer.js';
 import { NO_RECORDS_METRICS } from '../../src/records/records-metrics.js';
 import { openSqliteCallStore } from '../../src/records/sqlite-call-store.js';

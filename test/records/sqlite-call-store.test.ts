@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallStore } from '../../src/records/call-store.js';
+import type { CallStore } from '../../src/call/call-store.js';
 import { SCHEMA_VERSION } from '../../src/records/migrations.js';
 import { openSqliteCallStore } from '../../src/records/sqlite-call-store.js';
 import { sampleRecord } from './sample-record.js';

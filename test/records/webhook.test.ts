@@ -33,7 +33,8 @@ afterEach(async () => {
 });
 
 /** A receiver answering each request with the next status of `statuses` (the last one repeats). */
-async function startReceiver(statuses: number[], delayMs = 0): Promise<Receiver> {
+/** A receiver answering with `statuses` in turn, each after `delayMs`; 'never' holds every request open. */
+async function startReceiver(statuses: number[], delayMs: number | 'never' = 0): Promise<Receiver> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -41,7 +42,7 @@ async function startReceiver(statuses: number[], delayMs = 0): Promise<Receiver>
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const status = statuses[Math.min(received.length - 1, statuses.length - 1)]!;
-      setTimeout(() => res.writeHead(status).end(), delayMs);
+      if (delayMs !== 'never') setTimeout(() => res.writeHead(status).end(), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,15 +171,15 @@ describe('the end-of-call webhook', () => {
   });
 
   it('times out a receiver that does not answer and retries it', async () => {
-    receiver = await startReceiver([200], 1000);
+    // It never answers: a failure can only come from the sender's own timeout.
+    receiver = await startReceiver([200], 'never');
     const counts = outcomes();
     sender = new WebhookSender({ url: receiver.url, secret: SECRET, timeoutMs: 100, retries: 1, backoffMs: () => 5, logger: pino({ level: 'silent' }), metrics: counts.metrics });
-    const startedAt = Date.now();
     sender.enqueue(sampleRecord());
     await until(() => counts.list.length === 1);
     expect(counts.list).toEqual(['failed']);
     expect(counts.retries).toBe(1);
-    expect(Date.now() - startedAt).toBeLessThan(900);
+    expect(receiver.received).toHaveLength(2);
   });
 
   it('bounds its queue: records beyond it are dropped and counted, and enqueue never waits', async () => {
@@ -198,9 +199,8 @@ describe('the end-of-call webhook', () => {
     const counts = outcomes();
     sender = new WebhookSender({ url: receiver.url, secret: SECRET, timeoutMs: 2000, retries: 0, concurrency: 1, logger: pino({ level: 'silent' }), metrics: counts.metrics });
     for (let i = 0; i < 3; i++) sender.enqueue(sampleRecord());
-    const startedAt = Date.now();
     await sender.close(450);
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    // Returned with work left: some delivered within the grace, the rest dropped, not awaited.
     expect(counts.list).toContain('delivered');
     expect(counts.list).toContain('dropped');
     expect(sender.enqueue(sampleRecord())).toBe(false);

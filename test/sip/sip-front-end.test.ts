@@ -14,7 +14,7 @@ import { asSrfApp } from '../../src/sip/srf-shapes.js';
 import type { SipCallLeg } from '../../src/sip/sip-call-leg.js';
 import { parseRtp } from '../../src/sip/rtp/rtp-packet.js';
 import { RtpPeer, waitUntil } from './rtp/rtp-peer.js';
-import { DrachtioServerSim, type InviteTransaction } from './support/drachtio-server-sim.js';
+import { DrachtioServerSim, type InviteTransaction } from '../../src/sim/drachtio/drachtio-server-sim.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';
 const CALLED = 'sip:+15550100@bridge.example';
@@ -114,9 +114,9 @@ describe('SIP front end', () => {
       expect((packets[i]!.packet.sequenceNumber - packets[i - 1]!.packet.sequenceNumber + 65536) % 65536).toBe(1);
       expect(packets[i]!.packet.timestamp - packets[i - 1]!.packet.timestamp).toBe(160);
     }
+    // Paced, not a burst (the exact grid is the RTP leg's own test, under fake timers).
     const spanMs = packets[9]!.atMs - packets[0]!.atMs;
     expect(spanMs).toBeGreaterThan(150);
-    expect(spanMs).toBeLessThan(260);
   });
 
   it('prefers PCMA when the carrier lists it first', async () => {
@@ -169,7 +169,8 @@ describe('SIP front end', () => {
     expect((await bye.finalResponse()).status).toBe(200);
     await waitUntil(() => call.events.some((e) => e.type === 'hangup'), 'hangup event');
     call.leg.close('caller_hangup');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A BYE would leave at close(); the answer to a later OPTIONS follows it on the same connection.
+    expect((await sim.sendOptions().finalResponse()).status).toBe(200);
     expect(sim.appRequests.filter((r) => r.method === 'BYE')).toHaveLength(0);
     expect(front.rtpPortsInUse()).toBe(0);
   });

@@ -1,6 +1,6 @@
 /** Builds one Call wired to fakes, for tests that read like a call. */
 import pino, { type Logger } from 'pino';
-import type { AgentProfile } from '../../src/agent/profile.js';
+import type { AgentProfile } from '../../src/call/agent-profile.js';
 import { Call, type CallAudioTap, type CallDeps, type CallSettings, type UnavailableAudio } from '../../src/call/call.js';
 import type { CallRecord } from '../../src/call/call-record.js';
 import type { CallIdentity } from '../../src/call/media-leg.js';

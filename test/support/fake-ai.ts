@@ -2,7 +2,7 @@
  * A model session that records what the call asked of it and lets a test play the model's side.
  * It is a real implementation of the AiSession port, not a mock.
  */
-import type { AgentProfile } from '../../src/agent/profile.js';
+import type { AgentProfile } from '../../src/call/agent-profile.js';
 import type { AiConnector, AiEvent, AiSession, ConversationPrimer } from '../../src/call/ai-session.js';
 import { AiConnectError } from '../../src/call/ai-session.js';
 

@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import WebSocket from 'ws';
-import type { AgentProfile } from '../../../src/agent/profile.js';
+import type { AgentProfile } from '../../../src/call/agent-profile.js';
 import type { AiEvent } from '../../../src/call/ai-session.js';
 import type { QwenRealtimeSession } from '../../../src/ai/qwen-realtime-session.js';
 import { createQwenConnector, type QwenConnectorOptions } from '../../../src/ai/qwen-session.js';

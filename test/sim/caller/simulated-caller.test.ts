@@ -66,7 +66,7 @@ describe('SimulatedCaller over the Twilio dialect', () => {
     expect(receivedMs).toBe(1000);
     expect(heardMs + clearedMs).toBe(1000);
     expect(heardMs).toBeGreaterThanOrEqual(300);
-    expect(heardMs).toBeLessThan(600);
+    expect(clearedMs).toBeGreaterThan(0);
     expect(report.lastAgentAudioHeardMs).toBeLessThanOrEqual(clearAt!);
     // Equal unless a frame arrived late and playout ran dry in between (an underrun adds a gap).
     expect(report.lastAgentAudioHeardMs! - report.firstAgentAudioHeardMs!).toBeGreaterThanOrEqual(heardMs - 0.5);
@@ -119,21 +119,20 @@ describe('SimulatedCaller over the Twilio dialect', () => {
     h.calls[0]!.leg.close('agent_hangup');
     const report = await running;
     expect(report).toMatchObject({ endedBy: 'bridge', closeCode: 1000, closeReason: 'agent_hangup' });
+    // Ended by the bridge, its 10 s wait unfinished (waited out, it would have ended by step_timeout).
     expect(report.steps).toMatchObject([{ step: 'waitForAgentAudio()', ok: false }]);
-    expect(report.durationMs).toBeLessThan(2_000);
   });
 
   it('gives up on a wait that times out, and on a call that runs too long', async () => {
     const waiting = await SimulatedCaller.connect({ url: h.url('/media/twilio'), to: '+1' });
     const timedOut = await waiting.run([waitForAgentAudio(100), say('goodbye')]);
     expect(timedOut.endedBy).toBe('step_timeout');
-    expect(timedOut.steps).toHaveLength(1);
-    expect(timedOut.durationMs).toBeLessThan(1_000);
+    expect(timedOut.steps).toMatchObject([{ step: 'waitForAgentAudio()', ok: false }]);
 
     const long = await SimulatedCaller.connect({ url: h.url('/media/twilio'), to: '+1', maxCallMs: 150 });
     const capped = await long.run([silence(10_000)]);
+    // Its only step is 10 s of silence: ending by max_duration means the 150 ms cap ended it.
     expect(capped.endedBy).toBe('max_duration');
-    expect(capped.durationMs).toBeLessThan(1_000);
     await until(() => h.calls.every((c) => of(c, 'hangup').length === 1), 'both hangups');
   });
 

@@ -1,5 +1,6 @@
 /** The far end of a call for RTP tests: a real UDP socket on 127.0.0.1 that sends and records. */
 import { createSocket, type Socket } from 'node:dgram';
+import { SharedRtpClock } from '../../../src/sip/rtp/rtp-clock.js';
 import { parseRtp, serializeRtp, type RtpHeader, type RtpPacket } from '../../../src/sip/rtp/rtp-packet.js';
 import type { UdpAddress } from '../../../src/sip/rtp/source-latch.js';
 
@@ -54,3 +55,37 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A send clock the test steps by hand. Everything time-driven in a leg (pacing, silence fill,
+ * inactivity) runs on its clock, so "nothing is sent for 80 ms" becomes "stepping 80 ms sends
+ * nothing": no sleep, no wall clock. Sockets stay real.
+ */
+export class SteppedClock {
+  nowMs = 0;
+  #timers: Array<{ atMs: number; fn: () => void }> = [];
+  readonly clock = new SharedRtpClock({
+    now: () => this.nowMs,
+    setTimer: (fn, ms) => {
+      const timer = { atMs: this.nowMs + ms, fn };
+      this.#timers.push(timer);
+      return timer;
+    },
+    clearTimer: (handle) => {
+      this.#timers = this.#timers.filter((t) => t !== handle);
+    },
+  });
+
+  /** Runs every timer due within the next `ms`, in order, at its own time. */
+  advance(ms: number): void {
+    const endMs = this.nowMs + ms;
+    for (;;) {
+      const next = this.#timers.filter((t) => t.atMs <= endMs).sort((a, b) => a.atMs - b.atMs)[0];
+      if (next === undefined) break;
+      this.#timers = this.#timers.filter((t) => t !== next);
+      this.nowMs = next.atMs;
+      next.fn();
+    }
+    this.nowMs = endMs;
+  }
+}

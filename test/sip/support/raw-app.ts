@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { DEFAULT_WAIT_MS } from './wait-until.js';
-import { encodeFrame, FrameDecoder } from './wire-frame.js';
+import { DEFAULT_WAIT_MS } from '../../../src/sim/drachtio/wait-until.js';
+import { encodeFrame, FrameDecoder } from '../../../src/sim/drachtio/wire-frame.js';
 
 export interface ParsedFrame {
   body: string;

@@ -10,8 +10,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import Srf from 'drachtio-srf';
-import type { DrachtioServerSim } from './drachtio-server-sim.js';
-import { DEFAULT_WAIT_MS } from './wait-until.js';
+import type { DrachtioServerSim } from '../../../src/sim/drachtio/drachtio-server-sim.js';
+import { DEFAULT_WAIT_MS } from '../../../src/sim/drachtio/wait-until.js';
 
 export interface SrfConnectOptions {
   host: string;

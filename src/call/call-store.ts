@@ -1,8 +1,9 @@
 /**
  * The call-records store as the rest of the bridge sees it: write ended calls, read one back, page
- * through summaries with filters, forget old ones.
+ * through summaries with filters, forget old ones. A port beside the record it stores: records/
+ * implements it (SQLite), http/ reads through it, neither imports the other.
  */
-import type { CallRecord } from '../call/call-record.js';
+import type { CallRecord } from './call-record.js';
 
 /** The indexed columns of a record: what a list of calls shows. */
 export interface CallSummary {

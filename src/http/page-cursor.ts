@@ -2,7 +2,7 @@
  * Opaque page cursors for GET /calls: the sort key of the last row, so a page never repeats or
  * skips a row when calls are written meanwhile (offsets would).
  */
-import type { PageCursor } from './call-store.js';
+import type { PageCursor } from '../call/call-store.js';
 
 export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify([cursor.startedAt, cursor.callId])).toString('base64url');

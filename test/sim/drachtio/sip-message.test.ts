@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHeaderName, SipMessage, tagOf, uriOf, withTag } from './sip-message.js';
+import { canonicalHeaderName, SipMessage, tagOf, uriOf, withTag } from '../../../src/sim/drachtio/sip-message.js';
 
 describe('SipMessage', () => {
   it('reads headers case-insensitively and by compact form', () => {

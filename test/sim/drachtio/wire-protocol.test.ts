@@ -3,10 +3,10 @@
  * and the refusals drachtio-srf never provokes on its own (unknown transactions, bad lengths).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DrachtioServerSim, type InviteTransaction } from './drachtio-server-sim.js';
-import { RawApp, type ParsedFrame } from './raw-app.js';
-import { SipMessage, tagOf } from './sip-message.js';
-import { encodeFrame, FrameDecoder, FrameError } from './wire-frame.js';
+import { DrachtioServerSim, type InviteTransaction } from '../../../src/sim/drachtio/drachtio-server-sim.js';
+import { RawApp, type ParsedFrame } from '../../sip/support/raw-app.js';
+import { SipMessage, tagOf } from '../../../src/sim/drachtio/sip-message.js';
+import { encodeFrame, FrameDecoder, FrameError } from '../../../src/sim/drachtio/wire-frame.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STACK_TIME = /^\d\d:\d\d:\d\d\.\d{6}$/;

@@ -6,9 +6,9 @@
 import type { EventEmitter } from 'node:events';
 import type Srf from 'drachtio-srf';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DrachtioServerSim, type InviteTransaction, type SimDialog } from './drachtio-server-sim.js';
-import { tagOf } from './sip-message.js';
-import { asSrfDialog, nextEvent, SrfFixture, type SrfDialog } from './srf-harness.js';
+import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../../../src/sim/drachtio/drachtio-server-sim.js';
+import { tagOf } from '../../../src/sim/drachtio/sip-message.js';
+import { asSrfDialog, nextEvent, SrfFixture, type SrfDialog } from '../../sip/support/srf-harness.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';
 const CALLED = 'sip:+15557654321@bridge.example';

@@ -1,6 +1,8 @@
 /**
  * An agent profile: how the agent answering a number sounds and behaves. The loader in
  * src/agent (profiles from config/agents/*.yaml) produces these; the call core only reads them.
+ * It lives in call/ because it is the core's own port: the core and the model adapter read it
+ * without depending on how agents are loaded.
  */
 export type TurnDetection =
   | {
