@@ -11,7 +11,7 @@ import type { SimulatedSession } from '../../src/sim/qwen/session-record.js';
 import { RtpPeer, waitUntil, type Received } from '../sip/rtp/rtp-peer.js';
 import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../../src/sim/drachtio/drachtio-server-sim.js';
 import { agentsFolder } from '../support/agent-folder.js';
-import { startBridge, type Bridge } from '../support/bridge-harness.js';
+import { startBridge, type Bridge, type StartBridgeOptions } from '../support/bridge-harness.js';
 
 const CALLER = '"Alice" <sip:+15551230000@carrier.example>';
 const CALLED = 'sip:+15550100@bridge.example';
@@ -43,9 +43,12 @@ function pcmuOffer(rtpPort: number): string {
 }
 
 /** The bridge with SIP on, connected to a fresh drachtio simulator that routes INVITEs to it. */
-async function startSipBridge(opts: { maxCalls?: number; maxCallMs?: number } = {}): Promise<{ bridge: Bridge; drachtio: DrachtioServerSim }> {
+async function startSipBridge(
+  opts: { maxCalls?: number; maxCallMs?: number; sim?: StartBridgeOptions['sim'] } = {},
+): Promise<{ bridge: Bridge; drachtio: DrachtioServerSim }> {
   drachtio = await DrachtioServerSim.start();
   bridge = await startBridge({
+    ...(opts.sim ? { sim: opts.sim } : {}),
     env: {
       SIP_ENABLED: 'true',
       DRACHTIO_HOST: '127.0.0.1',
@@ -231,6 +234,34 @@ describe('a SIP call through the bridge', () => {
     expect(drachtio.appRequests.filter((r) => r.method === 'BYE')).toHaveLength(0);
     expect(bridge.app.sip!.rtpPortsInUse()).toBe(0);
     expect(bridge.app.calls.size).toBe(0);
+  }, 30_000);
+
+  it('keeps the SIP call up when the model session drops: the reconnect line as RTP, then a new session that knows the call', async () => {
+    const { bridge, drachtio } = await startSipBridge({
+      sim: { faults: { session: (n) => (n === 1 ? { disconnect: { at: { afterAudioDeltas: 5, ofResponse: 1 }, mode: 'close', closeCode: 1011 } } : undefined) } },
+    });
+    const peer = await openPeer();
+    const { dialog, rtpPort } = await call(drachtio, peer);
+    const sender = new PacedSender(peer, { address: '127.0.0.1', port: rtpPort });
+    senders.push(sender);
+    const first = await bridge.sim.waitForSession(1);
+    await first.waitForEnd({ timeoutMs: 8_000 });
+    const atDrop = peer.received.length;
+    const second = await bridge.sim.waitForSession(2, 8_000);
+    await second.waitForServerEvent('session.updated', { timeoutMs: 8_000 });
+    // The new session was told the call is under way, and it answered the resume request.
+    expect(second.config.instructions).toContain('Do not greet the caller again');
+    await second.waitForServerEvent('response.done', { timeoutMs: 8_000 });
+    // After the drop the caller heard the 1.8 s line and then the new session: over 2 s of speech as RTP.
+    await waitUntil(() => peer.received.slice(atDrop).filter(loud).length > 100, 'the line and the new answer at the RTP peer', 10_000);
+
+    expect((await drachtio.sendBye(dialog).finalResponse()).status).toBe(200);
+    sender.stop();
+    const record = await bridge.ended(1);
+    expect(record.endReason).toBe('caller_hangup');
+    expect(record.modelSessions.map((s) => s.end)).toEqual(['dropped', 'call_ended']);
+    expect(record.turns.some((t) => t.role === 'agent' && t.text === 'Sorry, one moment please.')).toBe(true);
+    expect(bridge.app.sip!.rtpPortsInUse()).toBe(0);
   }, 30_000);
 
   it('sends BYE with a Reason header when the call ends on our side', async () => {
