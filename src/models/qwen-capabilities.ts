@@ -87,20 +87,6 @@ const QWEN3_ASR = 'qwen3-asr-flash-realtime';
 /** The only value the docs of the older families accept ("currently only gummy-realtime-v1"). */
 const GUMMY = 'gummy-realtime-v1';
 
-const QWEN38: QwenModelCapabilities = {
-  family: 'qwen3.8-omni-flash',
-  tools: 'supported',
-  semanticVad: true,
-  idleTimeout: true,
-  // No voice list is published for qwen3.8 yet; the clients that use it (Qwen-Live-Harness and
-  // others) default to Tina and pick from the qwen3.5 list, so that list is what we check.
-  voices: QWEN35_VOICES,
-  defaultVoice: 'Tina',
-  clonedVoices: true,
-  transcriptionModel: QWEN3_ASR,
-  userTextItems: true,
-};
-
 const QWEN35: QwenModelCapabilities = {
   family: 'qwen3.5-omni',
   tools: 'supported',
@@ -112,6 +98,11 @@ const QWEN35: QwenModelCapabilities = {
   transcriptionModel: QWEN3_ASR,
   userTextItems: true,
 };
+
+// No voice list is published for qwen3.8 yet; the clients that use it (Qwen-Live-Harness and
+// others) default to Tina and pick from the qwen3.5 list, so that list is what we check. Tools and
+// semantic VAD as Qwen-Live-Harness uses them.
+const QWEN38: QwenModelCapabilities = { ...QWEN35, family: 'qwen3.8-omni-flash' };
 
 const QWEN3_FLASH_BASE = {
   family: 'qwen3-omni-flash',
