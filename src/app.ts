@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import Srf from 'drachtio-srf';
 import WebSocket from 'ws';
 import { openAgentDirectory, type AgentDirectory } from './agent/agent-directory.js';
+import { QWEN_INPUT_RATE_HZ, QWEN_OUTPUT_RATE_HZ } from './ai/qwen-audio-format.js';
 import { createQwenConnector } from './ai/qwen-session.js';
 import { createResamplerFactory } from './audio/resampler-factory.js';
 import type { AiConnector } from './call/ai-session.js';
@@ -100,6 +101,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     rolloverLeadMs: config.calls.rolloverLeadMs,
     reconnectAttempts: config.calls.reconnectAttempts,
     reconnectDeadlineMs: config.calls.reconnectDeadlineMs,
+    modelAudio: { inputRateHz: QWEN_INPUT_RATE_HZ, outputRateHz: QWEN_OUTPUT_RATE_HZ },
     realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const unavailableAudio = loadUnavailableRecording(config.calls.unavailable);

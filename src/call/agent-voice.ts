@@ -97,9 +97,9 @@ export class AgentVoice {
   }
 
   /** Model audio; false when it was dropped (a cut response, or no downlink yet). */
-  modelAudio(responseId: string, pcm24k: Int16Array): boolean {
+  modelAudio(responseId: string, pcm: Int16Array): boolean {
     if (this.#cut.has(responseId) || this.#down === undefined) return false;
-    this.#enqueue(responseId, this.#down.process(pcm24k));
+    this.#enqueue(responseId, this.#down.process(pcm));
     return true;
   }
 

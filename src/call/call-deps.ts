@@ -31,6 +31,8 @@ export interface CallSettings {
   /** After a dropped session: new sessions tried, and how long they may take together. */
   reconnectAttempts: number;
   reconnectDeadlineMs: number;
+  /** The PCM16 rates the model session takes and gives, as its adapter declares them. */
+  modelAudio: { inputRateHz: number; outputRateHz: number };
   /** How far the caller's audio may run ahead of real time (default DEFAULT_REALTIME_BUDGET). */
   realtimeBudget?: RealtimeBudgetSettings;
 }

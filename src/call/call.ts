@@ -125,8 +125,9 @@ export class Call {
     try {
       // Resamplers first: the model session delivers events as soon as it resolves, and the
       // downlink must exist by then. (FIR creation is instant; libsamplerate's blocks anyway.)
-      const up = await this.#deps.createResampler(legHz, 16_000);
-      const down = await this.#deps.createResampler(24_000, legHz);
+      const { inputRateHz, outputRateHz } = this.#deps.settings.modelAudio;
+      const up = await this.#deps.createResampler(legHz, inputRateHz);
+      const down = await this.#deps.createResampler(outputRateHz, legHz);
       this.#up = up;
       this.#down = down;
       this.#voice.downResampler = down;
@@ -136,7 +137,7 @@ export class Call {
         ai.close();
         return;
       }
-      if (ai.inputRateHz !== 16_000 || ai.outputRateHz !== 24_000) {
+      if (ai.inputRateHz !== inputRateHz || ai.outputRateHz !== outputRateHz) {
         // Rates are part of the port so a future model with other rates fails loudly here.
         ai.close();
         throw new Error(`unsupported model audio rates ${ai.inputRateHz}/${ai.outputRateHz}`);

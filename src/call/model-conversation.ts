@@ -231,14 +231,14 @@ export class ModelConversation {
     return Promise.resolve();
   }
 
-  #onAgentAudio(responseId: string, pcm24k: Int16Array, atMs: number): void {
-    if (!this.#d.voice.modelAudio(responseId, pcm24k)) {
+  #onAgentAudio(responseId: string, pcm: Int16Array, atMs: number): void {
+    if (!this.#d.voice.modelAudio(responseId, pcm)) {
       this.#d.ledger.stats.lateAudioDropped += 1;
       return;
     }
     this.greeting.onAudio(responseId);
     this.link.agentAudible();
-    this.#d.ledger.transcript.agentAudio(responseId, (pcm24k.length / 24_000) * 1000, atMs);
+    this.#d.ledger.transcript.agentAudio(responseId, (pcm.length / this.#d.call.settings.modelAudio.outputRateHz) * 1000, atMs);
   }
 
   /**

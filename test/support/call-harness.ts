@@ -20,6 +20,7 @@ export const TEST_SETTINGS: CallSettings = {
   rolloverLeadMs: 600_000,
   reconnectAttempts: 3,
   reconnectDeadlineMs: 15_000,
+  modelAudio: { inputRateHz: 16_000, outputRateHz: 24_000 },
 };
 
 export const TEST_IDENTITY: CallIdentity = { externalId: 'CA1', to: '+15550100', from: '+15550199', transport: 'twilio', attributes: {} };
