@@ -12,7 +12,9 @@ import { createResamplerFactory } from './audio/resampler-factory.js';
 import type { AiConnector } from './call/ai-session.js';
 import type { CallSettings } from './call/call.js';
 import type { CallRecord } from './call/call-record.js';
+import { LocalSeats } from './call/call-seats.js';
 import { CallRegistry } from './call/registry.js';
+import { setupCluster } from './cluster-setup.js';
 import type { Config } from './config/schema.js';
 import { adminApi } from './http/admin-api.js';
 import { callsApi } from './http/calls-api.js';
@@ -96,7 +98,10 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     sessionCapMarginMs: config.calls.sessionCapMarginMs,
     realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
-  const records = setupRecords(config, logger);
+  // records.store: postgres makes this process a cluster member (shared records, live calls, quota).
+  const cluster = config.records.store === 'postgres' ? setupCluster(config, logger) : undefined;
+  const records = setupRecords(config, logger, cluster?.store);
+  const maxSessions = config.qwen.maxConcurrentSessions;
   const calls = new CallRegistry({
     resolveAgent: (dialed, now) => agents.resolve(dialed, now),
     maxConcurrentCalls: config.calls.maxConcurrent,
@@ -106,7 +111,10 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     logger,
     newCallId: randomUUID,
     createAudioTap: (callId, _identity, _agent, sampleRateHz) => records.createAudioTap?.(callId, sampleRateHz),
+    ...(cluster ? { seats: cluster.seats } : maxSessions > 0 ? { seats: new LocalSeats(maxSessions) } : {}),
+    quotaKey: (agent) => agent.profile.region ?? config.qwen.region,
   });
+  cluster?.attach(calls);
   const metrics = createMetrics(calls);
   records.attach(calls, metrics.records);
 
@@ -139,7 +147,13 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
   const adminToken = config.secrets.adminToken;
   if (adminToken) {
     void http.register(callsApi, { store: records.store, adminToken });
-    void http.register(adminApi, { calls, adminToken, logger: logger.child({ component: 'admin' }), reloadAgents: () => agents.reload() });
+    void http.register(adminApi, {
+      calls,
+      adminToken,
+      logger: logger.child({ component: 'admin' }),
+      reloadAgents: () => agents.reload(),
+      ...(cluster ? { cluster: cluster.admin } : {}),
+    });
   } else {
     logger.warn('BRIDGE_ADMIN_TOKEN is not set: the admin and call-records APIs (/admin/*, /calls) are not served');
   }
@@ -165,6 +179,8 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       return sip;
     },
     async start() {
+      // Schema and membership first: a process that cannot reach the cluster's database must not take calls.
+      await cluster?.start();
       sip = startSip();
       records.start();
       await http.listen({ host: config.http.host, port: config.http.port });
@@ -203,5 +219,6 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     await fork.close();
     await http.close();
     await records.close();
+    await cluster?.close();
   }
 }
