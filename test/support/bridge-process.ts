@@ -23,9 +23,9 @@ export interface BridgeProcess {
   exited: Promise<number | null>;
 }
 
-export async function startBridgeProcess(instanceId: string, env: Record<string, string>): Promise<BridgeProcess> {
+export async function startBridgeProcess(instanceId: string, env: Record<string, string>, args: string[] = []): Promise<BridgeProcess> {
   const mediaToken = randomBytes(8).toString('hex');
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--simulate'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--simulate', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -33,7 +33,7 @@ export async function startBridgeProcess(instanceId: string, env: Record<string,
       LOG_LEVEL: 'info',
       BRIDGE_MEDIA_TOKEN: mediaToken,
       BRIDGE_ADMIN_TOKEN: ADMIN_TOKEN,
-      BRIDGE_INSTANCE_ID: instanceId,
+      ...(instanceId !== '' ? { BRIDGE_INSTANCE_ID: instanceId } : {}),
       RECORDS_STORE: 'postgres',
       ...env,
     },
