@@ -4,7 +4,7 @@
  * binaries the URL is empty and the PostgreSQL suites skip, saying why.
  */
 import type { TestProject } from 'vitest/node';
-import { findPostgresBin, startPostgres, type PostgresServer } from './postgres-server.js';
+import { findPostgresBin, startPostgres, type PostgresServer } from '../../src/bench/throwaway-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL server for tests: initdb into a temp folder, postgres on a free port of
+ * A throwaway PostgreSQL server for the tests and `npm run bench:cluster`: initdb into a temp folder, postgres on a free port of
  * 127.0.0.1 with its unix socket in that folder, stopped and deleted afterwards. Uses the binaries
  * of Debian's `postgresql` package (or any on PATH). PostgreSQL refuses to run as root, so under
  * root the server runs as the `postgres` user the package creates.
