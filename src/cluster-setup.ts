@@ -6,7 +6,6 @@
  * records setup, the seats to the registry, the admin view to the HTTP server.
  */
 import { hostname } from 'node:os';
-import type pg from 'pg';
 import type { CallSeats } from './call/call-seats.js';
 import type { EndReason } from './call/end-reason.js';
 import { listClusterCalls, listInstances, ownerOf } from './cluster/cluster-calls.js';
@@ -39,8 +38,10 @@ export interface ClusterSetup {
   start(): Promise<void>;
   /** Stop renewing, leave the cluster, close the pool (after the records were written). */
   close(): Promise<void>;
-  pool: pg.Pool;
 }
+
+/** The control channel must be listening this soon after start, or the process does not start. */
+const CONTROL_READY_TIMEOUT_MS = 10_000;
 
 export function setupCluster(config: Config, logger: Logger): ClusterSetup {
   const url = config.secrets.databaseUrl;
@@ -77,7 +78,6 @@ export function setupCluster(config: Config, logger: Logger): ClusterSetup {
     instanceId,
     store,
     seats,
-    pool,
     admin: {
       instanceId,
       list: () => listClusterCalls(pool),
@@ -97,7 +97,13 @@ export function setupCluster(config: Config, logger: Logger): ClusterSetup {
       const found = await migratePostgres(pool);
       await lease.start();
       control = listenForControl({ url, instanceId, logger: log, onMessage: onControl });
-      await control.ready;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        control.ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('PostgreSQL LISTEN connection not established')), CONTROL_READY_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
       log.info(
         { database: loggableDatabaseUrl(url), instanceId, schemaFound: found, maxConcurrentSessions: config.qwen.maxConcurrentSessions },
         'cluster member',
