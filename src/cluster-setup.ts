@@ -52,7 +52,7 @@ export function setupCluster(config: Config, logger: Logger): ClusterSetup {
   const pool = openPostgresPool({ url, max: config.cluster.poolSize, logger: log });
   const store = openPostgresCallStore(pool);
   const seats = new PostgresSeats({ pool, instanceId, maxPerKey: config.qwen.maxConcurrentSessions, leaseMs, logger: log });
-  const lease: InstanceLease = instanceLease({ pool, instanceId, leaseMs, logger: log });
+  const lease: InstanceLease = instanceLease({ pool, instanceId, leaseMs, logger: log, renewCalls: (client) => seats.renew(client) });
   let control: ControlChannel | undefined;
   let calls: LocalCalls | undefined;
 

@@ -13,6 +13,8 @@ export interface InstanceLeaseOptions {
   instanceId: string;
   leaseMs: number;
   logger: Logger;
+  /** Extends (and if need be restores) the leases of this process's live calls. */
+  renewCalls(client: pg.PoolClient): Promise<void>;
 }
 
 export interface InstanceLease {
@@ -35,14 +37,14 @@ export function instanceLease(opts: InstanceLeaseOptions): InstanceLease {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
+      // Upserted: a member whose row expired (the database was out of reach) comes back.
       await client.query(
-        `UPDATE bridge_instances SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE instance_id = $1`,
-        [instanceId, leaseMs],
+        `INSERT INTO bridge_instances (instance_id, host, pid, lease_expires_at)
+           VALUES ($1, $3, $4, now() + $2 * interval '1 millisecond')
+         ON CONFLICT (instance_id) DO UPDATE SET lease_expires_at = EXCLUDED.lease_expires_at`,
+        [instanceId, leaseMs, hostname(), process.pid],
       );
-      await client.query(
-        `UPDATE live_calls SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE instance_id = $1`,
-        [instanceId, leaseMs],
-      );
+      await opts.renewCalls(client);
       // Housekeeping any member may do: what expired is gone for good.
       await client.query('DELETE FROM live_calls WHERE lease_expires_at < now()');
       await client.query('DELETE FROM bridge_instances WHERE lease_expires_at < now()');

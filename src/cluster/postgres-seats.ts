@@ -26,6 +26,8 @@ const INSERT_VALUES = "$1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interva
 
 export class PostgresSeats implements CallSeats {
   readonly #opts: PostgresSeatsOptions;
+  /** The rows this process holds, as inserted: renewal puts back any that expired meanwhile. */
+  readonly #held = new Map<string, unknown[]>();
 
   constructor(opts: PostgresSeatsOptions) {
     this.#opts = opts;
@@ -48,6 +50,7 @@ export class PostgresSeats implements CallSeats {
     ];
     if (maxPerKey === 0) {
       await pool.query(`INSERT INTO live_calls ${INSERT_COLUMNS} VALUES (${INSERT_VALUES})`, values);
+      this.#held.set(request.callId, values);
       return 'granted';
     }
     const client = await pool.connect();
@@ -64,7 +67,9 @@ export class PostgresSeats implements CallSeats {
           [...values, maxPerKey],
         );
         await client.query('COMMIT');
-        return inserted.rowCount === 1 ? 'granted' : 'quota_full';
+        if (inserted.rowCount !== 1) return 'quota_full';
+        this.#held.set(request.callId, values);
+        return 'granted';
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
@@ -74,7 +79,28 @@ export class PostgresSeats implements CallSeats {
     }
   }
 
+  /**
+   * Extend the lease of every seat this process holds; put back any row that expired (the
+   * database was out of reach longer than a lease and another member deleted it): those calls
+   * are live and hold a model session, so they count again, even if that briefly exceeds the quota.
+   */
+  async renew(client: pg.PoolClient): Promise<void> {
+    const { instanceId, leaseMs } = this.#opts;
+    const updated = await client.query(
+      `UPDATE live_calls SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE instance_id = $1`,
+      [instanceId, leaseMs],
+    );
+    if ((updated.rowCount ?? 0) >= this.#held.size) return;
+    for (const values of this.#held.values()) {
+      await client.query(`INSERT INTO live_calls ${INSERT_COLUMNS} VALUES (${INSERT_VALUES}) ON CONFLICT (call_id) DO NOTHING`, [
+        ...values.slice(0, 9),
+        leaseMs,
+      ]);
+    }
+  }
+
   release(callId: string): void {
+    this.#held.delete(callId);
     this.#opts.pool.query('DELETE FROM live_calls WHERE call_id = $1', [callId]).catch((err: unknown) => {
       // The lease will free it; until then the quota counts one seat too many.
       this.#opts.logger.warn({ callId, err: err instanceof Error ? err.message : String(err) }, 'model session seat not released');
