@@ -106,10 +106,11 @@ export const adminApi: FastifyPluginCallback<AdminApiOptions> = (app, opts, done
             required: ['draining', 'calls'],
           },
           401: unauthorizedResponse,
+          503: errorSchema,
         },
       },
     },
-    async () => {
+    async (_req, reply) => {
       const local = calls.list().map((call) => ({
         callId: call.id,
         agentId: call.profile.id,
@@ -124,7 +125,15 @@ export const adminApi: FastifyPluginCallback<AdminApiOptions> = (app, opts, done
       // This process's calls as it knows them; the others' as the cluster's table has them.
       const mine = new Set(local.map((call) => call.callId));
       const now = Date.now();
-      const others = (await cluster.list())
+      let listed;
+      try {
+        listed = await cluster.list();
+      } catch (err) {
+        // A partial list would read as "these are all the calls": say plainly that it is not known.
+        opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cluster calls not listed');
+        return reply.code(503).send({ error: 'cluster_unavailable', message: "the cluster's database did not answer" });
+      }
+      const others = listed
         .filter((call) => !mine.has(call.callId) && call.instanceId !== cluster.instanceId)
         .map((call) => ({
           callId: call.callId,
