@@ -32,7 +32,7 @@ import { findPostgresBin, startPostgres, type PostgresServer } from './throwaway
 import { upHoldBackSamples } from './up-hold-back.js';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const RUN_LIMIT_MS = 10 * 60_000;
+const RUN_LIMIT_MS = 20 * 60_000;
 const SETUP_TIMEOUT_MS = 60_000;
 const IPC_TIMEOUT_MS = 10_000;
 const HANGUP_TIMEOUT_MS = 5_000;
@@ -139,6 +139,9 @@ async function startBridgeProcess(workers: number, databaseUrl: string, modelUrl
   };
 }
 
+/** The bridge process of the run in progress, for a run cut short. */
+let runningBridge: ChildProcess | undefined;
+
 async function countRecords(pool: pg.Pool): Promise<number> {
   const result = await pool.query<{ n: string }>('SELECT count(*) AS n FROM calls');
   return Number(result.rows[0]?.n ?? 0);
@@ -154,6 +157,7 @@ async function runWorkers(workers: number, driver: LoadChild, adminUrl: string, 
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
   const bridge = await startBridgeProcess(workers, databaseUrl, driver.ready.modelUrl, configPath);
+  runningBridge = bridge.child;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const steps: StepResult[] = [];
   try {
@@ -234,7 +238,19 @@ async function runWorkers(workers: number, driver: LoadChild, adminUrl: string, 
 const machine = recordMachine();
 let driver: LoadChild | undefined;
 let server: PostgresServer | undefined;
-armWatchdog('bench:cluster', RUN_LIMIT_MS, () => void driver?.kill());
+const killAll = (): void => {
+  runningBridge?.kill('SIGKILL');
+  void driver?.kill();
+  server?.killNow();
+};
+armWatchdog('bench:cluster', RUN_LIMIT_MS, killAll);
+// A run cut short must leave no bridge process or PostgreSQL server behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(1);
+  });
+}
 const configDir = mkdtempSync(join(tmpdir(), 'qpb-bench-cluster-'));
 const configPath = join(configDir, 'bench.yaml');
 // No start-up model check (its session would pair with the first caller in the driver); media

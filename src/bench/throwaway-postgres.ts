@@ -15,6 +15,8 @@ export interface PostgresServer {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Synchronous last resort (process exit, a watchdog): signal the server; its folder stays. */
+  killNow(): void;
 }
 
 /** The folder holding initdb and postgres, or undefined when none is installed. */
@@ -96,6 +98,9 @@ export async function startPostgres(bin: string): Promise<PostgresServer> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    killNow() {
+      if (child.exitCode === null) child.kill('SIGINT');
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGINT'); // fast shutdown
