@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { armWatchdog, positiveInteger, progressReporter, recordMachine } from './bench-cli.js';
 import { spawnLoadChild, type LoadChild } from './load-child.js';
+import type { OpenCallsResult } from './load-protocol.js';
 import { quantile } from './percentile.js';
 import { findPostgresBin, startPostgres, type PostgresServer } from './throwaway-postgres.js';
 import { upHoldBackSamples } from './up-hold-back.js';
@@ -165,20 +166,36 @@ async function runWorkers(workers: number, driver: LoadChild, adminUrl: string, 
     for (let calls = settings.step; calls <= settings.maxCalls; calls += settings.step) {
       progress(`${workers} worker(s): ${calls} calls${retried ? ' (again)' : ''}`);
       const recordsBefore = await countRecords(pool);
-      const opened = await driver.call(
-        'open',
-        {
-          url: `ws://127.0.0.1:${bridge.port}/media/twilio?token=${bridge.mediaToken}`,
-          calls,
-          paired: true,
-          media: true,
-          stream: true,
-          target: 'bridge',
-          upHoldBackSamples: holdBack,
-          timeoutMs: SETUP_TIMEOUT_MS,
-        },
-        SETUP_TIMEOUT_MS + IPC_TIMEOUT_MS,
-      );
+      // Calls open one at a time (each paired with its model session): allow for that.
+      const openTimeoutMs = SETUP_TIMEOUT_MS + calls * 1000;
+      let opened: OpenCallsResult;
+      try {
+        opened = await driver.call(
+          'open',
+          {
+            url: `ws://127.0.0.1:${bridge.port}/media/twilio?token=${bridge.mediaToken}`,
+            calls,
+            paired: true,
+            media: true,
+            stream: true,
+            target: 'bridge',
+            upHoldBackSamples: holdBack,
+            timeoutMs: openTimeoutMs,
+          },
+          openTimeoutMs + IPC_TIMEOUT_MS,
+        );
+      } catch (err) {
+        // Calls that could not even be set up in time: this load is past what the bridge holds.
+        progress(`  calls not set up: ${err instanceof Error ? err.message : String(err)}`);
+        await driver.call('hangup', { timeoutMs: HANGUP_TIMEOUT_MS }, 2 * HANGUP_TIMEOUT_MS + IPC_TIMEOUT_MS);
+        const nan = Number.NaN;
+        steps.push({ calls, active: 0, upP50Ms: nan, upP99Ms: nan, downP50Ms: nan, downP99Ms: nan, held: false, records: { count: 0, ms: 0, perSecond: 0 } });
+        if (retried) break;
+        retried = true;
+        calls -= settings.step;
+        await sleep(2000);
+        continue;
+      }
       await sleep(settings.warmupMs);
       await driver.call('measure', { on: true }, IPC_TIMEOUT_MS);
       await sleep(settings.windowMs);
