@@ -15,6 +15,7 @@ const LAYERS = {
   log: { kind: 'file', may: [] },
   'loggable-url': { kind: 'file', may: [] },
   'public-url': { kind: 'file', may: [] },
+  postgres: { kind: 'dir', may: [] },
   // Twilio's wire facts (request signatures, TwiML, the REST client) shared by http/ and media/.
   twilio: { kind: 'dir', may: ['public-url'] },
   // The call core and its ports.
@@ -25,12 +26,17 @@ const LAYERS = {
   media: { kind: 'dir', may: ['audio', 'call', 'loggable-url', 'public-url', 'twilio'] },
   sip: { kind: 'dir', may: ['audio', 'call', 'loggable-url'] },
   http: { kind: 'dir', may: ['call', 'log', 'loggable-url', 'public-url', 'twilio'] },
-  records: { kind: 'dir', may: ['call', 'log', 'loggable-url'] },
+  records: { kind: 'dir', may: ['call', 'log', 'loggable-url', 'postgres'] },
   recording: { kind: 'dir', may: ['audio', 'call'] },
   metrics: { kind: 'file', may: ['call'], types: ['media', 'records'] },
   'model-check': { kind: 'file', may: ['call', 'models'] },
   'region-connectors': { kind: 'file', may: ['call', 'config'] },
   'unavailable-recording': { kind: 'file', may: ['audio', 'call'] },
+  // The cluster's adapters (leases, seats, control channel) and their composition.
+  cluster: { kind: 'dir', may: ['call', 'postgres'] },
+  'cluster-setup': { kind: 'file', may: ['call', 'cluster', 'config', 'http', 'log', 'postgres', 'records'] },
+  'worker-pool': { kind: 'file', may: ['log'] },
+  'worker-slice': { kind: 'file', may: ['config'] },
   'startup-summary': { kind: 'file', may: ['config', 'log', 'public-url'] },
   // Composition helpers for the platforms' HTTP webhooks (app.ts calls them).
   platforms: { kind: 'file', may: ['call', 'config', 'http', 'log', 'media', 'twilio', 'public-url'] },
@@ -49,6 +55,7 @@ const LAYERS = {
       'loggable-url',
       'media',
       'metrics',
+      'cluster-setup',
       'model-check',
       'models',
       'platforms',
@@ -63,7 +70,7 @@ const LAYERS = {
       'sip',
     ],
   },
-  main: { kind: 'file', may: ['app', 'config', 'log', 'loggable-url'] },
+  main: { kind: 'file', may: ['app', 'config', 'log', 'loggable-url', 'worker-pool', 'worker-slice'] },
   // Dev tools.
   probe: { kind: 'dir', may: ['ai', 'audio', 'call', 'config', 'log', 'loggable-url', 'models', 'region-connectors', 'sim'] },
   sim: {

@@ -13,7 +13,9 @@ import { createResamplerFactory } from './audio/resampler-factory.js';
 import type { AiConnector } from './call/ai-session.js';
 import type { CallSettings } from './call/call.js';
 import type { CallRecord } from './call/call-record.js';
+import { LocalSeats } from './call/call-seats.js';
 import { CallRegistry } from './call/registry.js';
+import { setupCluster } from './cluster-setup.js';
 import type { Config } from './config/schema.js';
 import { adminApi } from './http/admin-api.js';
 import { callsApi } from './http/calls-api.js';
@@ -105,7 +107,10 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     realtimeBudget: { burstMs: config.calls.audioBurstMs, overrunCloseMs: config.calls.audioOverrunCloseMs },
   };
   const unavailableAudio = loadUnavailableRecording(config.calls.unavailable);
-  const records = setupRecords(config, logger);
+  // records.store: postgres makes this process a cluster member (shared records, live calls, quota).
+  const cluster = config.records.store === 'postgres' ? setupCluster(config, logger) : undefined;
+  const records = setupRecords(config, logger, cluster?.store);
+  const maxSessions = config.qwen.maxConcurrentSessions;
   const calls = new CallRegistry({
     resolveAgent: (dialed, now) => agents.resolve(dialed, now),
     maxConcurrentCalls: config.calls.maxConcurrent,
@@ -116,7 +121,10 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     newCallId: randomUUID,
     createAudioTap: (callId, _identity, _agent, sampleRateHz) => records.createAudioTap?.(callId, sampleRateHz),
     ...(unavailableAudio ? { unavailableAudio } : {}),
+    ...(cluster ? { seats: cluster.seats } : maxSessions > 0 ? { seats: new LocalSeats(maxSessions) } : {}),
+    quotaKey: (agent) => agent.profile.region ?? config.qwen.region,
   });
+  cluster?.attach(calls);
   const metrics = createMetrics(calls);
   records.attach(calls, metrics.records);
 
@@ -152,7 +160,13 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
   const adminToken = config.secrets.adminToken;
   if (adminToken) {
     void http.register(callsApi, { store: records.store, adminToken });
-    void http.register(adminApi, { calls, adminToken, logger: logger.child({ component: 'admin' }), reloadAgents: () => agents.reload() });
+    void http.register(adminApi, {
+      calls,
+      adminToken,
+      logger: logger.child({ component: 'admin' }),
+      reloadAgents: () => agents.reload(),
+      ...(cluster ? { cluster: cluster.admin } : {}),
+    });
   } else {
     logger.warn('BRIDGE_ADMIN_TOKEN is not set: the admin and call-records APIs (/admin/*, /calls) are not served');
   }
@@ -179,6 +193,8 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       return sip;
     },
     async start() {
+      // Schema and membership first: a process that cannot reach the cluster's database must not take calls.
+      await cluster?.start();
       sip = startSip();
       records.start();
       await http.listen({ host: config.http.host, port: config.http.port });
@@ -231,5 +247,6 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
     await http.close();
     await ops?.close();
     await records.close();
+    await cluster?.close();
   }
 }

@@ -10,6 +10,7 @@ import { twilioVoice, TWILIO_VOICE_PATH } from './http/twilio-voice.js';
 import type { Logger } from './log.js';
 import { twilioRestTransfer, type TransferForCall } from './media/twilio-transfer.js';
 import { twilioCalls } from './twilio/rest-client.js';
+import type { RejectReason } from './call/registry.js';
 
 export interface Platforms {
   /** For the fork endpoint: transfers on /media/twilio through Twilio's REST API. */
@@ -19,7 +20,7 @@ export interface Platforms {
   paths: { twilioVoice: string; jambonzCall: string };
 }
 
-type Refusal = (dialed: string) => 'unknown_number' | 'capacity' | 'draining' | undefined;
+type Refusal = (dialed: string) => RejectReason | undefined;
 
 export function setupPlatforms(config: Config, http: FastifyInstance, refusal: Refusal, logger: Logger): Platforms {
   const { twilioAuthToken, twilioAccountSid, mediaToken } = config.secrets;

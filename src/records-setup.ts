@@ -38,7 +38,8 @@ export interface RecordsSetup {
   close(): Promise<void>;
 }
 
-export function setupRecords(config: Config, logger: Logger): RecordsSetup {
+/** `sharedStore`: the cluster's PostgreSQL store (records.store: postgres); else the SQLite file. */
+export function setupRecords(config: Config, logger: Logger, sharedStore?: CallStore): RecordsSetup {
   const log = logger.child({ component: 'records' });
   const { records: settings, secrets } = config;
   // Metrics are created after the registry, which needs createAudioTap from here: bound late.
@@ -56,7 +57,7 @@ export function setupRecords(config: Config, logger: Logger): RecordsSetup {
     throw new Error('records.webhook.url is set but RECORDS_WEBHOOK_SECRET is not: webhooks are always signed');
   }
   const dbPath = settings.dbPath === ':memory:' ? settings.dbPath : resolve(settings.dbPath);
-  const store = openSqliteCallStore(dbPath);
+  const store = sharedStore ?? openSqliteCallStore(dbPath);
   const webhook =
     settings.webhook.url === null
       ? undefined

@@ -61,7 +61,7 @@ describe('metrics from the call registry', () => {
     const metrics = createMetrics(calls);
     const records: CallRecord[] = [];
     calls.on('ended', (record) => records.push(record));
-    expect(calls.admit(TEST_IDENTITY, new FakeLeg()).accepted).toBe(true);
+    expect((await calls.admit(TEST_IDENTITY, new FakeLeg())).accepted).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     expect(await valueOf(metrics, 'bridge_calls_active')).toBe(1);
 
@@ -77,11 +77,11 @@ describe('metrics from the call registry', () => {
   it('refusals by reason', async () => {
     const calls = registry(1);
     const metrics = createMetrics(calls);
-    expect(calls.admit({ ...TEST_IDENTITY, externalId: 'CA3', to: '+19990000' }, new FakeLeg()).accepted).toBe(false);
-    expect(calls.admit(TEST_IDENTITY, new FakeLeg()).accepted).toBe(true);
-    expect(calls.admit({ ...TEST_IDENTITY, externalId: 'CA2' }, new FakeLeg()).accepted).toBe(false);
+    expect((await calls.admit({ ...TEST_IDENTITY, externalId: 'CA3', to: '+19990000' }, new FakeLeg())).accepted).toBe(false);
+    expect((await calls.admit(TEST_IDENTITY, new FakeLeg())).accepted).toBe(true);
+    expect((await calls.admit({ ...TEST_IDENTITY, externalId: 'CA2' }, new FakeLeg())).accepted).toBe(false);
     calls.drain();
-    expect(calls.admit({ ...TEST_IDENTITY, externalId: 'CA4' }, new FakeLeg()).accepted).toBe(false);
+    expect((await calls.admit({ ...TEST_IDENTITY, externalId: 'CA4' }, new FakeLeg())).accepted).toBe(false);
     expect(await valueOf(metrics, 'bridge_calls_rejected_total', { reason: 'capacity' })).toBe(1);
     expect(await valueOf(metrics, 'bridge_calls_rejected_total', { reason: 'unknown_number' })).toBe(1);
     expect(await valueOf(metrics, 'bridge_calls_rejected_total', { reason: 'draining' })).toBe(1);

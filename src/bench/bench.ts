@@ -25,6 +25,7 @@ import { measureQuality } from './dsp-quality.js';
 import { spawnLoadChild, type LoadChild } from './load-child.js';
 import { runLoadRound, type LoadRoundResult } from './load-round.js';
 import { measureCreateCost, measureMediaCost } from './media-cost.js';
+import { upHoldBackSamples } from './up-hold-back.js';
 
 const BACKENDS: readonly ResamplerBackend[] = ['fir', 'libsamplerate'];
 /** The whole run must stay well inside a few minutes; past this it is stuck, not slow. */
@@ -64,22 +65,6 @@ if (measuredMs < MIN_MEASURED_MS) console.error(`bench: only ${measuredMs} ms me
 
 const runStarted = performance.now();
 const progress = progressReporter('bench', runStarted);
-
-/**
- * 16 kHz samples the uplink resampler holds back at the start of a stream (libsamplerate's
- * lookahead), which shifts which caller frame completes each 100 ms append.
- */
-async function upHoldBackSamples(backend: ResamplerBackend): Promise<number> {
-  const resampler = await createResamplerFactory(backend)(8000, 16_000);
-  try {
-    const frames = 10;
-    let produced = 0;
-    for (let i = 0; i < frames; i++) produced += resampler.process(new Int16Array(160)).length;
-    return frames * 320 - produced;
-  } finally {
-    resampler.dispose();
-  }
-}
 
 const machine = recordMachine();
 let child: LoadChild | undefined;

@@ -47,15 +47,15 @@ export interface CallPage {
 }
 
 /**
- * Reads are synchronous (they are quick, and the admin API waits for them anyway); writes are
- * asynchronous because they happen off the main thread (see sqlite-writer.ts).
+ * Every operation is asynchronous: SQLite answers reads at once but writes off the main thread
+ * (see sqlite-writer.ts); PostgreSQL answers everything over the network.
  */
 export interface CallStore {
   /** Insert (or replace) records in one transaction. */
   put(records: readonly CallRecord[]): Promise<void>;
   /** The stored record as JSON text, exactly as written. */
-  getJson(callId: string): string | undefined;
-  query(query: CallQuery): CallPage;
+  getJson(callId: string): Promise<string | undefined>;
+  query(query: CallQuery): Promise<CallPage>;
   /** Delete records of calls that ended before this time; returns how many. */
   deleteEndedBefore(epochMs: number): Promise<number>;
   /** Finishes writes in progress, then closes. */

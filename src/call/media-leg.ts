@@ -72,9 +72,10 @@ export interface CallIdentity {
 /**
  * Asked by a media adapter once a stream has identified its call (start / metadata message).
  * Accepting returns the sink for that leg's events; refusing makes the adapter close the stream
- * with the reason (unknown number, capacity, draining).
+ * with the reason (unknown number, capacity, draining, model quota). The answer is a promise when
+ * a cluster must be asked for a model-session seat; media arriving meanwhile is not the call's yet.
  */
-export type MediaAdmission = (identity: CallIdentity, leg: MediaLeg) => AdmissionResult;
+export type MediaAdmission = (identity: CallIdentity, leg: MediaLeg) => AdmissionResult | Promise<AdmissionResult>;
 
 export type AdmissionResult =
   | { accepted: true; onEvent: (event: MediaEvent) => void }

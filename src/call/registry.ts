@@ -8,6 +8,7 @@ import type { AgentProfile } from './agent-profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
 import { Call, type CallAudioTap, type CallSettings, type RecordedLine, type UnavailableAudio } from './call.js';
+import type { CallSeats, SeatAnswer } from './call-seats.js';
 import type { CallRecord } from './call-record.js';
 import type { EndReason } from './end-reason.js';
 import type { AdmissionResult, CallIdentity, MediaLeg } from './media-leg.js';
@@ -29,7 +30,11 @@ export interface ResolvedAgent {
  */
 export type AgentResolver = (dialedNumber: string, now?: Date) => ResolvedAgent | undefined;
 
-export type RejectReason = 'draining' | 'capacity' | 'unknown_number';
+/**
+ * `model_quota`: the model account's concurrent sessions are all taken (qwen.maxConcurrentSessions);
+ * `seats_unavailable`: the cluster's shared count could not be read, so the call is not risked.
+ */
+export type RejectReason = 'draining' | 'capacity' | 'unknown_number' | 'model_quota' | 'seats_unavailable';
 
 export interface RegistryDeps {
   resolveAgent: AgentResolver;
@@ -43,6 +48,10 @@ export interface RegistryDeps {
   unavailableAudio?: UnavailableAudio;
   /** A recording tap for a new call, when recording is on for its agent. */
   createAudioTap?: (callId: string, identity: CallIdentity, agent: ResolvedAgent, sampleRateHz: number) => CallAudioTap | undefined;
+  /** Model-session seats (the quota, and in a cluster the shared list of live calls); none: no quota. */
+  seats?: CallSeats;
+  /** The quota key of an agent's calls (its model region). */
+  quotaKey?: (agent: ResolvedAgent) => string;
 }
 
 interface RegistryEvents {
@@ -55,6 +64,8 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
   readonly #deps: RegistryDeps;
   readonly #calls = new Map<string, Call>();
   #draining = false;
+  /** Admissions waiting for a seat: they count against capacity already. */
+  #admitting = 0;
   #idleWaiters: Array<() => void> = [];
 
   constructor(deps: RegistryDeps) {
@@ -81,22 +92,67 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
   /** Why a new call would be refused right now, if it would. */
   refusal(dialedNumber: string): RejectReason | undefined {
     if (this.#draining) return 'draining';
-    if (this.#calls.size >= this.#deps.maxConcurrentCalls) return 'capacity';
+    if (this.#calls.size + this.#admitting >= this.#deps.maxConcurrentCalls) return 'capacity';
     if (this.#deps.resolveAgent(dialedNumber) === undefined) return 'unknown_number';
     return undefined;
   }
 
-  /** Admit a call whose media leg has identified it; starts the call in the background. */
-  admit = (identity: CallIdentity, leg: MediaLeg): AdmissionResult => {
+  /**
+   * Admit a call whose media leg has identified it; starts the call in the background. Synchronous
+   * unless a seat must be asked of the cluster: then the answer comes once the database has.
+   */
+  admit = (identity: CallIdentity, leg: MediaLeg): AdmissionResult | Promise<AdmissionResult> => {
     const refused = this.refusal(identity.to);
     const agent = refused === undefined ? this.#deps.resolveAgent(identity.to) : undefined;
-    if (refused !== undefined || agent === undefined) {
-      const reason = refused ?? 'unknown_number';
-      this.#deps.logger.warn({ reason, transport: identity.transport }, 'call refused');
-      this.#emitGuarded('rejected', reason, identity);
-      return { accepted: false, reason };
-    }
+    if (refused !== undefined || agent === undefined) return this.#refuse(refused ?? 'unknown_number', identity);
     const callId = this.#deps.newCallId();
+    const seats = this.#deps.seats;
+    if (seats === undefined) return this.#start(callId, identity, leg, agent);
+    let answer: SeatAnswer | Promise<SeatAnswer>;
+    try {
+      answer = seats.take({
+        callId,
+        quotaKey: this.#deps.quotaKey?.(agent) ?? 'default',
+        identity,
+        agentId: agent.profile.id,
+        startedAt: Date.now(),
+      });
+    } catch (err) {
+      this.#deps.logger.error({ err }, 'model session seat not taken');
+      answer = 'unavailable';
+    }
+    if (typeof answer === 'string') return this.#seated(answer, callId, identity, leg, agent);
+    this.#admitting += 1;
+    return answer.then(
+      (settled) => {
+        this.#admitting -= 1;
+        return this.#seated(settled, callId, identity, leg, agent);
+      },
+      (err: unknown) => {
+        this.#admitting -= 1;
+        this.#deps.logger.error({ err }, 'model session seat not taken');
+        return this.#seated('unavailable', callId, identity, leg, agent);
+      },
+    );
+  };
+
+  #seated(answer: SeatAnswer, callId: string, identity: CallIdentity, leg: MediaLeg, agent: ResolvedAgent): AdmissionResult {
+    if (answer !== 'granted') return this.#refuse(answer === 'quota_full' ? 'model_quota' : 'seats_unavailable', identity);
+    // A drain may have begun while the seat was being taken.
+    if (this.#draining) {
+      this.#deps.seats?.release(callId);
+      return this.#refuse('draining', identity);
+    }
+    return this.#start(callId, identity, leg, agent);
+  }
+
+  #refuse(reason: RejectReason, identity: CallIdentity): AdmissionResult {
+    this.#deps.logger.warn({ reason, transport: identity.transport }, 'call refused');
+    this.#emitGuarded('rejected', reason, identity);
+    return { accepted: false, reason };
+  }
+
+  #start(callId: string, identity: CallIdentity, leg: MediaLeg, agent: ResolvedAgent): AdmissionResult {
     const audioTap = this.#deps.createAudioTap?.(callId, identity, agent, leg.sampleRateHz);
     const call = new Call({
       callId,
@@ -118,7 +174,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
     this.#emitGuarded('started', call);
     void call.start();
     return { accepted: true, onEvent: call.onMedia };
-  };
+  }
 
   /** Stop admitting calls. Live calls carry on. */
   drain(): void {
@@ -138,6 +194,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
 
   #ended(record: CallRecord): void {
     this.#calls.delete(record.callId);
+    this.#deps.seats?.release(record.callId);
     this.#emitGuarded('ended', record);
     if (this.#calls.size === 0) {
       const waiters = this.#idleWaiters;

@@ -86,6 +86,9 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ['DRACHTIO_PORT', ['sip', 'port'], Number],
   ['RTP_ADVERTISED_ADDRESS', ['sip', 'rtp', 'advertisedAddress'], String],
   ['RECORDS_DB_PATH', ['records', 'dbPath'], String],
+  ['RECORDS_STORE', ['records', 'store'], String],
+  ['QWEN_MAX_CONCURRENT_SESSIONS', ['qwen', 'maxConcurrentSessions'], Number],
+  ['BRIDGE_INSTANCE_ID', ['cluster', 'instanceId'], String],
   ['RECORDS_WEBHOOK_URL', ['records', 'webhook', 'url'], String],
   ['OPS_PORT', ['ops', 'port'], Number],
 ];
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultPath = D
   if (env.DRACHTIO_SECRET) secrets.drachtioSecret = env.DRACHTIO_SECRET;
   if (env.BRIDGE_ADMIN_TOKEN) secrets.adminToken = env.BRIDGE_ADMIN_TOKEN;
   if (env.RECORDS_WEBHOOK_SECRET) secrets.recordsWebhookSecret = env.RECORDS_WEBHOOK_SECRET;
+  if (env.DATABASE_URL) secrets.databaseUrl = env.DATABASE_URL;
   const agentsPath = isAbsolute(fileConfig.agentsDir) ? fileConfig.agentsDir : resolve(agentsBase, fileConfig.agentsDir);
   // Like agentsDir: relative to the file that named it.
   const unavailable = fileConfig.calls.unavailable;

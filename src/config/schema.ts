@@ -32,6 +32,7 @@ export const configSchema = z
         startupCheck: z.boolean(),
         appendBatchMs: z.number().int().min(20).max(100),
         sessionCapMs: ms,
+        maxConcurrentSessions: z.number().int().nonnegative(),
       })
       .strict(),
     calls: z
@@ -85,6 +86,7 @@ export const configSchema = z
     agentsDir: z.string(),
     records: z
       .object({
+        store: z.enum(['sqlite', 'postgres']),
         dbPath: z.string().min(1),
         retentionDays: z.number().int().nonnegative(),
         webhook: z
@@ -101,6 +103,13 @@ export const configSchema = z
             retentionDays: z.number().int().nonnegative(),
           })
           .strict(),
+      })
+      .strict(),
+    cluster: z
+      .object({
+        instanceId: z.string().min(1).max(100).nullable(),
+        leaseMs: z.number().int().min(3000),
+        poolSize: z.number().int().min(2).max(100),
       })
       .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
@@ -124,6 +133,8 @@ export interface Secrets {
   adminToken?: string;
   /** HMAC key for end-of-call webhooks. */
   recordsWebhookSecret?: string;
+  /** DATABASE_URL: the PostgreSQL database of a cluster (records.store: postgres). */
+  databaseUrl?: string;
 }
 
 export type Config = FileConfig & {

@@ -80,7 +80,7 @@ export const callsApi: FastifyPluginCallback<CallsApiOptions> = (app, opts, done
         },
       },
     },
-    (req, reply) => {
+    async (req, reply) => {
       const q = req.query;
       const since = q.since === undefined ? undefined : parseTime(q.since);
       const until = q.until === undefined ? undefined : parseTime(q.until);
@@ -91,7 +91,7 @@ export const callsApi: FastifyPluginCallback<CallsApiOptions> = (app, opts, done
       if (q.cursor !== undefined && after === undefined) {
         return reply.code(400).send({ error: 'bad_request', message: 'cursor is not one this bridge returned' });
       }
-      const page = opts.store.query({
+      const page = await opts.store.query({
         limit: q.limit,
         ...(since !== undefined ? { since } : {}),
         ...(until !== undefined ? { until } : {}),
@@ -116,8 +116,8 @@ export const callsApi: FastifyPluginCallback<CallsApiOptions> = (app, opts, done
         response: { 200: callRecordSchema, 401: unauthorizedResponse, 404: errorSchema },
       },
     },
-    (req, reply) => {
-      const json = opts.store.getJson(req.params.id);
+    async (req, reply) => {
+      const json = await opts.store.getJson(req.params.id);
       if (json === undefined) return reply.code(404).send({ error: 'not_found', message: 'no record of that call' });
       // Stored as JSON text: sent as is rather than parsed and serialized again.
       return reply.type('application/json; charset=utf-8').send(json);

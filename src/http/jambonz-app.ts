@@ -17,6 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginCallback, FastifyReply } from 'fastify';
 import type { Logger } from '../log.js';
 import { wsBase } from '../public-url.js';
+import type { RejectReason } from '../call/registry.js';
 
 export interface JambonzAppOptions {
   mediaToken: string;
@@ -24,7 +25,7 @@ export interface JambonzAppOptions {
   publicBaseUrl?: string;
   /** The rate of the L16 audio both ways: 8000 or 16000. */
   sampleRateHz: 8000 | 16000;
-  refusal: (dialed: string) => 'unknown_number' | 'capacity' | 'draining' | undefined;
+  refusal: (dialed: string) => RejectReason | undefined;
   logger: Logger;
 }
 
@@ -32,10 +33,12 @@ export const JAMBONZ_CALL_PATH = '/jambonz/call';
 const LISTEN_ENDED_PATH = '/jambonz/listen-ended';
 const STREAM_PATH = '/media/audio-fork';
 
-const DECLINE: Record<'unknown_number' | 'capacity' | 'draining', { status: number; reason: string }> = {
+const DECLINE: Record<RejectReason, { status: number; reason: string }> = {
   unknown_number: { status: 404, reason: 'Not Found' },
   capacity: { status: 486, reason: 'Busy Here' },
+  model_quota: { status: 486, reason: 'Busy Here' },
   draining: { status: 503, reason: 'Service Unavailable' },
+  seats_unavailable: { status: 503, reason: 'Service Unavailable' },
 };
 
 const verbList = { type: 'array', items: { type: 'object', additionalProperties: true } } as const;

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { wsBase } from '../public-url.js';
 import { isValidTwilioSignature, signedWebhookUrl } from '../twilio/signature.js';
 import { connectStreamTwiml, rejectTwiml } from '../twilio/twiml.js';
+import type { RejectReason } from '../call/registry.js';
 
 export interface TwilioVoiceOptions {
   /** The account's auth token: it keys the request signatures. */
@@ -23,7 +24,7 @@ export interface TwilioVoiceOptions {
   /** Public base (wss://bridge.example.com); else the Host header, as Twilio sent it. */
   publicBaseUrl?: string;
   /** Why a call to this number would be refused now, if it would. */
-  refusal: (dialed: string) => 'unknown_number' | 'capacity' | 'draining' | undefined;
+  refusal: (dialed: string) => RejectReason | undefined;
   logger: Logger;
 }
 

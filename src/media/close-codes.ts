@@ -22,6 +22,8 @@ export const CloseCode = {
   internalError: 1011,
   /** Admission refused the call (unknown number, capacity, draining). */
   refused: 4403,
+  /** The model account's concurrent sessions are all taken (qwen.maxConcurrentSessions): try later. */
+  quotaExceeded: 4429,
   /** No start / metadata message within startTimeoutMs. */
   startTimeout: 4408,
 } as const;

@@ -4,7 +4,7 @@
  * at all after the call closed the leg, and a close code that says what went wrong.
  */
 import type { Logger } from 'pino';
-import type { CallIdentity, MediaAdmission, MediaEvent } from '../call/media-leg.js';
+import type { AdmissionResult, CallIdentity, MediaAdmission, MediaEvent } from '../call/media-leg.js';
 import { CloseCode, closeCodeFor, closeReason } from './close-codes.js';
 import type { ForkLeg } from './fork-leg.js';
 import type { ProtocolViolation } from './protocols/violation.js';
@@ -54,30 +54,53 @@ export class StreamSession {
     return this.#closing || this.#leg?.closed === true;
   }
 
-  /** Offer the call to the core. False when refused; the socket is then already closing. */
-  admit(identity: CallIdentity, leg: ForkLeg): boolean {
+  /**
+   * Offer the call to the core. The socket is closing when it is refused. A cluster's answer may
+   * take a database round trip; frames arriving meanwhile are dropped (the call has not begun).
+   */
+  admit(identity: CallIdentity, leg: ForkLeg): void {
     this.#identified = true;
     this.#log = this.#log.child({ externalId: identity.externalId });
     // Numbers identify people: debug only.
     this.#log.debug({ to: identity.to, from: identity.from }, 'stream identified');
-    let result;
+    let result: AdmissionResult | Promise<AdmissionResult>;
     try {
       result = this.#deps.admit(identity, leg);
     } catch (err) {
-      this.#log.error({ err }, 'admission failed');
-      this.#closeSocket(CloseCode.internalError, 'admission failed');
-      return false;
+      this.#admissionFailed(err);
+      return;
     }
+    if ('then' in result) {
+      result.then(
+        (settled) => this.#admitted(settled, identity, leg),
+        (err: unknown) => this.#admissionFailed(err),
+      );
+    } else {
+      this.#admitted(result, identity, leg);
+    }
+  }
+
+  #admissionFailed(err: unknown): void {
+    this.#log.error({ err }, 'admission failed');
+    this.#closeSocket(CloseCode.internalError, 'admission failed');
+  }
+
+  #admitted(result: AdmissionResult, identity: CallIdentity, leg: ForkLeg): void {
     if (!result.accepted) {
       this.#log.info({ reason: result.reason }, 'stream refused');
       this.#deps.onReject('admission_refused');
-      this.#closeSocket(CloseCode.refused, result.reason);
-      return false;
+      this.#closeSocket(result.reason === 'model_quota' ? CloseCode.quotaExceeded : CloseCode.refused, result.reason);
+      return;
     }
     this.#sink = result.onEvent;
     this.#leg = leg;
     this.#log.info({ transport: identity.transport, sampleRateHz: leg.sampleRateHz }, 'stream admitted');
-    return true;
+    if (this.#ended || this.#closing) {
+      // The socket closed (or broke a rule) while the seat was being taken: the call ends at once.
+      this.#ended = true;
+      leg.detach();
+      result.onEvent({ type: 'hangup', detail: 'media socket closed during admission' });
+    }
   }
 
   deliver(event: MediaEvent): void {

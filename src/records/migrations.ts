@@ -1,5 +1,5 @@
 /**
- * Schema versions of the call-records database. Each migration runs once, in its own transaction,
+ * Schema versions of the call-records database. Each migration runs once (all pending ones in one transaction),
  * and is remembered in `schema_migrations`; a database written by a newer bridge is refused rather
  * than half-understood. Append new migrations; never edit one that has shipped.
  */
@@ -47,23 +47,25 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** Brings the database to SCHEMA_VERSION; returns the version it found. */
 export function migrate(db: Database, now: () => number = Date.now): number {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL,
-    applied_at INTEGER NOT NULL
-  )`);
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
-  const found = row.version ?? 0;
-  if (found > SCHEMA_VERSION) {
-    throw new Error(`call-records database is at schema version ${found}; this bridge knows up to ${SCHEMA_VERSION}`);
-  }
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  for (const migration of MIGRATIONS) {
-    if (migration.version <= found) continue;
-    db.transaction(() => {
+  // Workers of one host (--workers) open the same file at once: the write lock is taken before the
+  // version is read, so one migrates and the others find it done.
+  return db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+    const found = row.version ?? 0;
+    if (found > SCHEMA_VERSION) {
+      throw new Error(`call-records database is at schema version ${found}; this bridge knows up to ${SCHEMA_VERSION}`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= found) continue;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, now());
-    })();
-  }
-  return found;
+    }
+    return found;
+  }).immediate();
 }

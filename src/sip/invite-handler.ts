@@ -95,6 +95,10 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
         return refuse(deps.busyStatus, refused);
       case 'draining':
         return refuse(503, refused, { 'Retry-After': '30' });
+      case 'model_quota':
+        return refuse(deps.busyStatus, refused);
+      case 'seats_unavailable':
+        return refuse(503, refused);
       default:
         return assertNever(refused, 'refusal');
     }
@@ -138,13 +142,20 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
     transport: 'rtp',
     attributes: { source: req.source_address, codec: reading.audio.codec },
   };
-  const admission = deps.admit(identity, leg);
+  const admission = await deps.admit(identity, leg);
   if (!admission.accepted) {
-    // Admission can still refuse here (capacity taken between the check and now).
+    // Admission can still refuse here (capacity taken between the check and now, the model quota).
     rtp.close('refused');
-    return refuse(admission.reason === 'capacity' ? deps.busyStatus : 503, admission.reason);
+    const busy = admission.reason === 'capacity' || admission.reason === 'model_quota';
+    return refuse(busy ? deps.busyStatus : 503, admission.reason);
   }
   leg.attach(admission.onEvent);
+  if (cancelled) {
+    // The CANCEL came while a model-session seat was being taken: the call ends before it began.
+    log.info('INVITE cancelled before answer');
+    leg.answerFailed('caller cancelled');
+    return;
+  }
 
   try {
     const dialog = await deps.srf.createUAS(req, res, { localSdp: answer });

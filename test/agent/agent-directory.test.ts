@@ -64,7 +64,7 @@ describe('reloading agents', () => {
       })(),
     });
     const oldLeg = new FakeLeg().canTransfer({ ok: true });
-    const admitted = registry.admit(TEST_IDENTITY, oldLeg);
+    const admitted = await registry.admit(TEST_IDENTITY, oldLeg);
     expect(admitted.accepted).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     const live = registry.list()[0]!;
@@ -78,7 +78,7 @@ describe('reloading agents', () => {
     expect(ai.sessions[0]!.profile).toMatchObject({ instructions: 'Old instructions.', voice: 'Tina' });
     // A new call: the new profile, whose keypad has no 0.
     const newLeg = new FakeLeg().canTransfer({ ok: true });
-    const second = registry.admit({ ...TEST_IDENTITY, externalId: 'CA2' }, newLeg);
+    const second = await registry.admit({ ...TEST_IDENTITY, externalId: 'CA2' }, newLeg);
     await vi.advanceTimersByTimeAsync(0);
     expect(ai.sessions[1]!.profile).toMatchObject({ instructions: 'New instructions.', voice: 'Ethan' });
     if (second.accepted) second.onEvent({ type: 'dtmf', digit: '0' });

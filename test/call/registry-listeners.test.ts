@@ -64,7 +64,7 @@ describe('registry listeners that fail', () => {
     });
     registry.on('ended', (record) => heard.push(record));
     const leg = new FakeLeg();
-    expect(registry.admit(TEST_IDENTITY, leg).accepted).toBe(true);
+    expect((await registry.admit(TEST_IDENTITY, leg)).accepted).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     const call = registry.list()[0]!;
     expect(call.state).toBe('active');
@@ -82,7 +82,7 @@ describe('registry listeners that fail', () => {
   it('an ended listener that rejects: logged, never an unhandled rejection', async () => {
     const { registry, logged } = registryWithLog();
     registry.on('ended', () => Promise.reject(new Error('async listener bug')) as unknown as void);
-    expect(registry.admit(TEST_IDENTITY, new FakeLeg()).accepted).toBe(true);
+    expect((await registry.admit(TEST_IDENTITY, new FakeLeg())).accepted).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     await registry.list()[0]!.hangup('agent_hangup');
     // Node reports unhandled rejections once the microtask queue drains, before the next
@@ -102,7 +102,7 @@ describe('registry listeners that fail', () => {
     registry.on('rejected', () => {
       throw new Error('rejected listener bug');
     });
-    expect(registry.admit(TEST_IDENTITY, new FakeLeg()).accepted).toBe(true);
+    expect((await registry.admit(TEST_IDENTITY, new FakeLeg())).accepted).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     expect(registry.list().map((c) => c.state)).toEqual(['active']);
     registry.drain();
@@ -115,7 +115,7 @@ describe('registry listeners that fail', () => {
     const seen: string[] = [];
     registry.once('ended', (record) => seen.push(record.callId));
     for (const externalId of ['CA1', 'CA2']) {
-      expect(registry.admit({ ...TEST_IDENTITY, externalId }, new FakeLeg()).accepted).toBe(true);
+      expect((await registry.admit({ ...TEST_IDENTITY, externalId }, new FakeLeg())).accepted).toBe(true);
     }
     await vi.advanceTimersByTimeAsync(0);
     await registry.hangupAll('shutdown');

@@ -15,7 +15,7 @@ import type { InboundFrame } from '../../src/media/protocols/violation.js';
 import { startHarness, TestClient, TOKEN, type Harness } from './fork-harness.js';
 
 /** The close codes the README's table lists. */
-const DOCUMENTED = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011, 4403, 4408]);
+const DOCUMENTED = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011, 4403, 4408, 4429]);
 
 /** mulberry32: small, seeded, good enough to pick mutations. */
 function prng(seed: number): () => number {

@@ -26,7 +26,7 @@ describe('the record writer', () => {
     await tick();
     expect(put).toHaveBeenCalledTimes(1);
     await writer.flush();
-    expect(store.query({ limit: 10 }).calls).toHaveLength(2);
+    expect((await store.query({ limit: 10 })).calls).toHaveLength(2);
     expect(webhook.enqueue.mock.calls.map(([r]) => (r as CallRecord).callId)).toEqual([a.callId, b.callId]);
     expect(recordsWritten).toHaveBeenCalledWith(2, expect.any(Number));
     await store.close();
@@ -58,7 +58,7 @@ describe('the record writer', () => {
     await writer.flush();
     expect(recordWriteFailed).toHaveBeenCalledTimes(1);
     expect(lines).toEqual([expect.objectContaining({ msg: 'call record not written', callId: bad.callId })]);
-    expect(inner.getJson(good.callId)).toBeDefined();
+    expect(await inner.getJson(good.callId)).toBeDefined();
     // The webhook still gets both: the receiver may be the only place a record survives.
     expect(webhook.enqueue).toHaveBeenCalledTimes(2);
     await inner.close();
@@ -71,7 +71,7 @@ describe('the record writer', () => {
     const record = sampleRecord();
     calls.emit('ended', record);
     await writer.detach();
-    expect(store.getJson(record.callId)).toBeDefined();
+    expect(await store.getJson(record.callId)).toBeDefined();
     expect(calls.listenerCount('ended')).toBe(0);
     await store.close();
   });

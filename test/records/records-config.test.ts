@@ -8,12 +8,22 @@ describe('records configuration', () => {
   it('has documented defaults: SQLite under data/, 90-day retention, no webhook, no recording', () => {
     const { records, secrets } = loadConfig({});
     expect(records).toEqual({
+      store: 'sqlite',
       dbPath: 'data/calls.sqlite',
       retentionDays: 90,
       webhook: { url: null, timeoutMs: 5000, retries: 3 },
       recording: { enabled: false, dir: 'data/recordings', retentionDays: 30 },
     });
     expect(secrets.adminToken).toBeUndefined();
+    expect(secrets.databaseUrl).toBeUndefined();
+  });
+
+  it('selects the shared PostgreSQL store from the environment, its URL a secret, and refuses one without a URL', () => {
+    const config = loadConfig({ RECORDS_STORE: 'postgres', DATABASE_URL: 'postgres://bridge:pw@db.example:5432/calls', BRIDGE_INSTANCE_ID: 'host-1' });
+    expect(config.records.store).toBe('postgres');
+    expect(config.secrets.databaseUrl).toBe('postgres://bridge:pw@db.example:5432/calls');
+    expect(config.cluster).toEqual({ instanceId: 'host-1', leaseMs: 15000, poolSize: 10 });
+    expect(() => loadConfig({ RECORDS_STORE: 'mysql' })).toThrow(ConfigError);
   });
 
   it('takes the admin token and webhook secret from the environment only', () => {

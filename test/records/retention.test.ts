@@ -59,15 +59,15 @@ describe('retention', () => {
 
     records.start();
     await records.sweepsIdle();
-    expect(records.store.getJson(ancient.callId)).toBeUndefined();
-    expect(records.store.getJson(aging.callId)).toBeDefined();
+    expect(await records.store.getJson(ancient.callId)).toBeUndefined();
+    expect(await records.store.getJson(aging.callId)).toBeDefined();
 
     // Half a day later an hourly sweep finds the aging record past 30 days.
     await hours(11);
-    expect(records.store.getJson(aging.callId)).toBeDefined();
+    expect(await records.store.getJson(aging.callId)).toBeDefined();
     await hours(2);
-    expect(records.store.getJson(aging.callId)).toBeUndefined();
-    expect(records.store.getJson(fresh.callId)).toBeDefined();
+    expect(await records.store.getJson(aging.callId)).toBeUndefined();
+    expect(await records.store.getJson(fresh.callId)).toBeDefined();
   });
 
   it('deletes recordings older than recording.retentionDays', async () => {
@@ -100,7 +100,7 @@ describe('retention', () => {
     await records.store.put([ancient]);
     records.start();
     await hours(48);
-    expect(records.store.getJson(ancient.callId)).toBeDefined();
+    expect(await records.store.getJson(ancient.callId)).toBeDefined();
   });
 
   it('refuses a webhook URL without its signing secret', () => {

@@ -43,6 +43,8 @@ let front: SipFrontEnd;
 let peer: RtpPeer;
 let admitted: Admitted[];
 let refusal: RejectReason | undefined;
+/** When set, admission answers this later (as a cluster's seat does) instead of admitting. */
+let seatRefusal: string | undefined;
 let portBase = 43000;
 
 async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}): Promise<void> {
@@ -57,6 +59,7 @@ async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}
     rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: portBase, portMax: portBase + 19, idleAudio: 'none' },
     refusal: () => refusal,
     admit: (identity, leg: MediaLeg) => {
+      if (seatRefusal !== undefined) return Promise.resolve({ accepted: false as const, reason: seatRefusal });
       const entry: Admitted = { to: identity.to, externalId: identity.externalId, leg: leg as SipCallLeg, events: [] };
       admitted.push(entry);
       return { accepted: true, onEvent: (event) => entry.events.push(event) };
@@ -72,6 +75,7 @@ beforeEach(async () => {
   peer = await RtpPeer.open();
   admitted = [];
   refusal = undefined;
+  seatRefusal = undefined;
 });
 
 afterEach(async () => {
@@ -144,6 +148,23 @@ describe('SIP front end', () => {
     const noContact = sim.sendInvite({ from: CALLER, to: CALLED, sdp: offer(peer.address.port), contact: null });
     expect((await noContact.finalResponse()).status).toBe(400);
     expect(admitted).toHaveLength(0);
+  });
+
+  it('refuses a call the model quota cannot seat with the busy status (503 when the count cannot be taken), freeing its RTP port', async () => {
+    await start();
+    // As many refusals as the range has ports (10 pairs): each must give its port back.
+    seatRefusal = 'model_quota';
+    for (let i = 0; i < 10; i++) {
+      const full = await sim.sendInvite({ from: CALLER, to: CALLED, sdp: offer(peer.address.port) }).finalResponse();
+      expect(full.status).toBe(486);
+    }
+    seatRefusal = 'seats_unavailable';
+    const unknown = await sim.sendInvite({ from: CALLER, to: CALLED, sdp: offer(peer.address.port) }).finalResponse();
+    expect(unknown.status).toBe(503);
+    seatRefusal = undefined;
+    const { answer } = await answeredCall();
+    expect(answer).toMatch(/m=audio \d+ RTP\/AVP/);
+    expect(admitted).toHaveLength(1);
   });
 
   it('refuses INVITEs from sources outside the allow-list with 403', async () => {
