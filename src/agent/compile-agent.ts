@@ -63,14 +63,27 @@ const DEFAULT_RECONNECT_LINE = {
   transcript: 'Sorry, one moment please.',
 } as const;
 
-function recordedLine(entry: { path: string; transcript: string }, where: string, ctx: CompileContext): RecordedLine | undefined {
+/** Reads a WAV an agent names; a problem is reported as `label: file: why`. */
+function readRecording(path: string, label: string, ctx: CompileContext): Audio | false {
   try {
-    const wav = readWav(readFileSync(entry.path));
-    return { pcm: wav.samples, sampleRateHz: wav.sampleRateHz, transcript: entry.transcript };
+    const wav = readWav(readFileSync(path));
+    return { pcm: wav.samples, sampleRateHz: wav.sampleRateHz };
   } catch (err) {
-    ctx.problems.push(`${where}: ${entry.path.split(/[\\/]/).pop()}: ${(err as Error).message}`);
-    return undefined;
+    ctx.problems.push(`${label} ${path.split(/[\\/]/).pop()}: ${(err as Error).message}`);
+    return false;
   }
+}
+
+/** The shipped line is the same for every agent: read once per process. */
+let shippedReconnectLine: RecordedLine | undefined;
+
+function recordedLine(entry: { path: string; transcript: string }, where: string, ctx: CompileContext): RecordedLine | undefined {
+  if (entry === DEFAULT_RECONNECT_LINE && shippedReconnectLine !== undefined) return shippedReconnectLine;
+  const audio = readRecording(entry.path, `${where}:`, ctx);
+  if (audio === false) return undefined;
+  const line = { ...audio, transcript: entry.transcript };
+  if (entry === DEFAULT_RECONNECT_LINE) shippedReconnectLine = line;
+  return line;
 }
 
 function continuityLines(file: AgentFile, fileName: string, ctx: CompileContext): ResolvedAgent['lines'] {
@@ -87,13 +100,7 @@ function continuityLines(file: AgentFile, fileName: string, ctx: CompileContext)
 function greetingAudio(greeting: Greeting, where: string, ctx: CompileContext): Audio | undefined | false {
   const path = greeting.mode === 'file' ? greeting.path : greeting.mode === 'model' ? greeting.fallback?.path : undefined;
   if (path === undefined) return undefined;
-  try {
-    const wav = readWav(readFileSync(path));
-    return { pcm: wav.samples, sampleRateHz: wav.sampleRateHz };
-  } catch (err) {
-    ctx.problems.push(`${where}: greeting recording ${path.split(/[\\/]/).pop()}: ${(err as Error).message}`);
-    return false;
-  }
+  return readRecording(path, `${where}: greeting recording`, ctx);
 }
 
 /** Expands `${NAME}` in a webhook's URL and headers; problems name the field, never the value. */

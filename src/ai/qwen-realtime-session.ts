@@ -488,7 +488,7 @@ export class QwenRealtimeSession implements AiSession {
           return;
         }
         if (event.type === 'response.audio.delta') this.audioDeltasOfResponse += 1;
-        this.deliverMapped({ ...event, responseId });
+        this.deliverMapped(event.responseId === responseId ? event : { ...event, responseId });
         return;
       }
       case 'response.function_call_arguments.done':

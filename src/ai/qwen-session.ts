@@ -2,6 +2,7 @@
  * The AiConnector for Qwen-Omni-Realtime: opens one authenticated WebSocket per call and hands
  * back a QwenRealtimeSession once the service has accepted the agent's configuration.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import type { AgentProfile } from '../call/agent-profile.js';
@@ -155,27 +156,9 @@ export function createQwenConnector(opts: QwenConnectorOptions): QwenConnector {
         const retryable = RETRYABLE.has(err.kind) && retry < connectRetries && elapsedMs + delayMs < connectDeadlineMs;
         log.warn({ kind: err.kind, httpStatus: err.httpStatus, err: err.message, attempt: retry + 1, retrying: retryable }, 'qwen connect failed');
         if (!retryable) throw err;
-        await abortableDelay(delayMs, signal);
+        // Cut short when the call ends; the next attempt then throws the abort's reason.
+        await delay(delayMs, undefined, signal ? { signal } : {}).catch(() => undefined);
       }
     }
   };
-}
-
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  const reason = (): Error => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(reason());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(reason());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -203,17 +203,7 @@ export class SimulatedQwenSession {
     if (!this.rules.userTextItems) return protocolErrors.itemNotSupportedByModel(this.deps.model);
     if (item.problem !== undefined) return protocolErrors.invalidUserItem(item.problem);
     const itemId = item.id ?? newId('item');
-    this.send({
-      type: 'conversation.item.created',
-      item: {
-        id: itemId,
-        object: 'realtime.item',
-        type: 'message',
-        status: 'completed',
-        role: 'user',
-        content: [{ type: 'input_text', text: item.text }],
-      },
-    });
+    this.sendUserItemCreated(itemId, { type: 'input_text', text: item.text });
     this.usage.addHistoryText(item.text);
     this.record.userTextItems.push(item.text);
     this.dialogue.addUserText();
@@ -294,19 +284,16 @@ export class SimulatedQwenSession {
     return undefined;
   }
 
-  private commitUserItem(itemId: string, span: AudioSpan, via: 'vad' | 'commit'): void {
-    this.send({ type: 'input_audio_buffer.committed', item_id: itemId });
+  private sendUserItemCreated(itemId: string, part: { type: 'input_audio' } | { type: 'input_text'; text: string }): void {
     this.send({
       type: 'conversation.item.created',
-      item: {
-        id: itemId,
-        object: 'realtime.item',
-        type: 'message',
-        status: 'completed',
-        role: 'user',
-        content: [{ type: 'input_audio' }],
-      },
+      item: { id: itemId, object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [part] },
     });
+  }
+
+  private commitUserItem(itemId: string, span: AudioSpan, via: 'vad' | 'commit'): void {
+    this.send({ type: 'input_audio_buffer.committed', item_id: itemId });
+    this.sendUserItemCreated(itemId, { type: 'input_audio' });
     const transcript = this.dialogue.takeCallerTurn();
     const audioMs = this.buffer.durationMs(span);
     this.usage.addUserAudio(audioMs);
