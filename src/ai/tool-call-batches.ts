@@ -82,11 +82,4 @@ export class ToolCallBatches {
     batch.outputs.push({ callId, output });
     return batch.pending.size === 0 ? { kind: 'send', outputs: batch.outputs } : { kind: 'wait' };
   }
-
-  /** Calls still collecting or waiting for outputs (for the session's stats on close). */
-  get outstanding(): number {
-    let n = this.#awaiting.size;
-    for (const calls of this.#collecting.values()) n += calls.length;
-    return n;
-  }
 }
