@@ -363,6 +363,19 @@ export function parseServerFrame(text: string): ParsedServerFrame {
     return { kind: 'malformed', type: undefined, reason: 'not an object with a string type' };
   }
   const type = EVENT_ALIASES.get(json.type) ?? json.type;
+  // Audio deltas are most of the frames a session receives (ten or more a second per call); this
+  // is the audioDelta schema written out, so the hot path skips the generic validator.
+  if (type === 'response.audio.delta' && typeof json.delta === 'string') {
+    return {
+      kind: 'event',
+      event: {
+        type,
+        responseId: typeof json.response_id === 'string' ? json.response_id : '',
+        itemId: typeof json.item_id === 'string' ? json.item_id : '',
+        audioBase64: json.delta,
+      },
+    };
+  }
   const schema = schemaByType.get(type);
   if (schema === undefined) {
     return UNUSED_EVENT_TYPES.has(type) ? { kind: 'unused', type } : { kind: 'unknown', type, raw: json };

@@ -120,6 +120,9 @@ export class QwenRealtimeSession implements AiSession {
   private readonly capabilities: QwenModelCapabilities;
   private sentConfig: QwenSessionConfig | undefined;
   private lastAppendAtMs = 0;
+  /** Event ids: this session's random prefix, then a count of the events sent. */
+  private readonly eventIdPrefix = randomUUID().replaceAll('-', '').slice(0, 16);
+  private sentEvents = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private createdTimer: NodeJS.Timeout | undefined;
   /** Audio deltas of the response in flight, and whether any response has finished yet. */
@@ -678,7 +681,7 @@ export class QwenRealtimeSession implements AiSession {
       this.log.debug({ bufferedBytes: this.socket.bufferedAmount }, 'caller audio dropped: socket backed up');
       return;
     }
-    this.send(inputAudioAppend(pcm16ToBase64(pcm)));
+    this.sendAppend(pcm16ToBase64(pcm));
     this.counters.sentAppends += 1;
     this.lastAppendAtMs = this.settings.nowMs();
   }
@@ -709,10 +712,29 @@ export class QwenRealtimeSession implements AiSession {
     }
     if (event.type !== 'input_audio_buffer.append') this.log.debug({ eventType: event.type }, 'qwen event sent');
     this.settings.observer?.sent(event, this.settings.nowMs());
-    // The service accepts events without an id; one per event makes a support ticket traceable.
-    const eventId = `event_${randomUUID().replaceAll('-', '')}`;
-    this.socket.send(JSON.stringify({ event_id: eventId, ...event }), (err) => {
+    this.socket.send(JSON.stringify({ event_id: this.nextEventId(), ...event }), (err) => {
       if (err !== undefined && err !== null) this.log.debug({ err: err.message }, 'qwen send failed');
     });
+  }
+
+  /**
+   * The caller's audio, five times a second per call: the event is written as text directly
+   * (base64 never needs JSON escaping, so this is what JSON.stringify would produce) rather than
+   * built as an object, spread and serialised. A failed write surfaces as the socket's error and
+   * close, so no per-send callback is kept.
+   */
+  private sendAppend(audioBase64: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.settings.observer !== undefined) this.settings.observer.sent(inputAudioAppend(audioBase64), this.settings.nowMs());
+    this.socket.send(`{"event_id":"${this.nextEventId()}","type":"input_audio_buffer.append","audio":"${audioBase64}"}`);
+  }
+
+  /**
+   * The service accepts events without an id; one per event makes a support ticket traceable.
+   * A random prefix per session and a counter: unique without a random draw per event.
+   */
+  private nextEventId(): string {
+    this.sentEvents += 1;
+    return `event_${this.eventIdPrefix}${this.sentEvents.toString(36)}`;
   }
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ResamplerBackend } from '../audio/resampler.js';
 import type { CallStartResult } from './call-start.js';
 import type { ResamplerQuality } from './dsp-quality.js';
+import type { LoadTarget } from './load-protocol.js';
 import type { LoadRoundResult } from './load-round.js';
 import type { CreateCost, MediaCost } from './media-cost.js';
 import { median, quantile } from './percentile.js';
@@ -42,6 +43,7 @@ export interface BenchMeasurements {
   settings: BenchSettings;
   backends: Record<ResamplerBackend, BackendMeasurements>;
   bridgeRounds: LoadRoundResult[];
+  floorRounds: LoadRoundResult[];
   relayRounds: LoadRoundResult[];
   durationMs: number;
 }
@@ -75,7 +77,7 @@ const backendSchema = z.object({
 });
 
 const loadSchema = z.object({
-  target: z.enum(['bridge', 'relay']),
+  target: z.enum(['bridge', 'floor', 'relay']),
   cpuPercent: finite,
   userPercent: finite,
   systemPercent: finite,
@@ -133,9 +135,13 @@ export const benchReportSchema = z.object({
   callStartBlockMs: finite,
   callStartSingleBlockMs: finite,
   relayCpuRatio: finite,
+  /** Bridge CPU ÷ the floor baseline's: what everything beyond the unavoidable per-frame work costs. */
+  floorCpuRatio: finite,
   bridgeCpuPercent: finite,
+  floorCpuPercent: finite,
   relayCpuPercent: finite,
   bridgeCpuUsPerCallPer20ms: finite,
+  floorCpuUsPerCallPer20ms: finite,
   relayCpuUsPerCallPer20ms: finite,
   upPathP50Ms: finite,
   upPathP99Ms: finite,
@@ -148,7 +154,7 @@ export const benchReportSchema = z.object({
   upPathAddedP99Ms: finite,
   downPathAddedP99Ms: finite,
   backends: z.object({ fir: backendSchema, libsamplerate: backendSchema }),
-  load: z.object({ bridge: loadSchema, relay: loadSchema }),
+  load: z.object({ bridge: loadSchema, floor: loadSchema, relay: loadSchema }),
   durationMs: z.number(),
 });
 
@@ -198,7 +204,7 @@ function mergeCounts(records: ReadonlyArray<Record<string, number>>): Record<str
   return merged;
 }
 
-function loadReport(rounds: readonly LoadRoundResult[], target: 'bridge' | 'relay'): LoadReport {
+function loadReport(rounds: readonly LoadRoundResult[], target: LoadTarget): LoadReport {
   const windows = rounds.flatMap((r) => r.cpuWindows);
   const up = rounds.flatMap((r) => r.driver.upLatenciesMs);
   const down = rounds.flatMap((r) => r.driver.downLatenciesMs);
@@ -245,12 +251,14 @@ export function assembleReport(m: BenchMeasurements): BenchReport {
   const libsamplerate = backendReport(m.backends.libsamplerate);
   const defaults = DEFAULT_BACKEND === 'fir' ? fir : libsamplerate;
   const bridge = loadReport(m.bridgeRounds, 'bridge');
+  const floor = loadReport(m.floorRounds, 'floor');
   const relay = loadReport(m.relayRounds, 'relay');
   const s = m.settings;
   // From the unrounded medians: rounding both percentages first would bias a ratio near 1.
   const medianCpu = (rounds: readonly LoadRoundResult[]): number =>
     median(rounds.flatMap((r) => r.cpuWindows.map((w) => w.totalPercent)));
   const ratio = medianCpu(m.bridgeRounds) / medianCpu(m.relayRounds);
+  const floorRatio = medianCpu(m.bridgeRounds) / medianCpu(m.floorRounds);
   return {
     timestamp: m.timestamp,
     node: m.node,
@@ -279,9 +287,12 @@ export function assembleReport(m: BenchMeasurements): BenchReport {
     callStartBlockMs: defaults.callStartBlockMs,
     callStartSingleBlockMs: defaults.callStartSingleBlockWorstMs,
     relayCpuRatio: round(ratio, 2),
+    floorCpuRatio: round(floorRatio, 2),
     bridgeCpuPercent: bridge.cpuPercent,
+    floorCpuPercent: floor.cpuPercent,
     relayCpuPercent: relay.cpuPercent,
     bridgeCpuUsPerCallPer20ms: bridge.cpuUsPerCallPer20ms,
+    floorCpuUsPerCallPer20ms: floor.cpuUsPerCallPer20ms,
     relayCpuUsPerCallPer20ms: relay.cpuUsPerCallPer20ms,
     upPathP50Ms: bridge.upPathP50Ms,
     upPathP99Ms: bridge.upPathP99Ms,
@@ -294,7 +305,7 @@ export function assembleReport(m: BenchMeasurements): BenchReport {
     upPathAddedP99Ms: difference(bridge.upPathP99Ms, relay.upPathP99Ms, 3),
     downPathAddedP99Ms: difference(bridge.downPathP99Ms, relay.downPathP99Ms, 3),
     backends: { fir, libsamplerate },
-    load: { bridge, relay },
+    load: { bridge, floor, relay },
     durationMs: Math.round(m.durationMs),
   };
 }
@@ -331,7 +342,7 @@ function show(value: number | null, unit = ''): string {
 export function formatTable(r: BenchReport): string {
   const b = r.load.bridge;
   const p = r.load.relay;
-  const rows: Array<[string, string, string]> = [
+  const rows: string[][] = [
     ['', 'fir', 'libsamplerate'],
     ['media CPU µs / call / 20 ms', show(r.backends.fir.mediaUsPer20ms), show(r.backends.libsamplerate.mediaUsPer20ms)],
     ['  inbound / outbound', `${show(r.backends.fir.inboundUsPer20ms)} / ${show(r.backends.fir.outboundUsPer20ms)}`, `${show(r.backends.libsamplerate.inboundUsPer20ms)} / ${show(r.backends.libsamplerate.outboundUsPer20ms)}`],
@@ -345,21 +356,24 @@ export function formatTable(r: BenchReport): string {
     ['  calls active / started', `${r.backends.fir.callStartActiveCalls} / ${r.startCalls}`, `${r.backends.libsamplerate.callStartActiveCalls} / ${r.startCalls}`],
     ['  memory per idle call (heap+ext / RSS)', `${show(r.backends.fir.callStartMemoryPerCallBytes)} / ${show(r.backends.fir.callStartRssPerCallBytes)}`, `${show(r.backends.libsamplerate.callStartMemoryPerCallBytes)} / ${show(r.backends.libsamplerate.callStartRssPerCallBytes)}`],
   ];
-  const load: Array<[string, string, string]> = [
-    ['', `bridge (${r.loadBackend})`, 'plain relay'],
-    ['CPU % of one core (median window)', show(b.cpuPercent), show(p.cpuPercent)],
-    ['  user / system', `${show(b.userPercent)} / ${show(b.systemPercent)}`, `${show(p.userPercent)} / ${show(p.systemPercent)}`],
-    ['CPU µs / call / 20 ms', show(b.cpuUsPerCallPer20ms), show(p.cpuUsPerCallPer20ms)],
-    ['up path ms p50 / p99', `${show(b.upPathP50Ms)} / ${show(b.upPathP99Ms)}`, `${show(p.upPathP50Ms)} / ${show(p.upPathP99Ms)}`],
-    ['down path ms p50 / p99', `${show(b.downPathP50Ms)} / ${show(b.downPathP99Ms)}`, `${show(p.downPathP50Ms)} / ${show(p.downPathP99Ms)}`],
-    ['samples up / down', `${b.upPathSamples} / ${b.downPathSamples}`, `${p.upPathSamples} / ${p.downPathSamples}`],
-    ['event-loop delay p99 ms', show(b.loopDelayP99Ms), show(p.loopDelayP99Ms)],
-    ['driver sends > 5 ms late (its own starvation)', String(b.driverLateSends), String(p.driverLateSends)],
-    ['memory per streaming call (heap+ext / RSS)', `${show(b.memoryPerCallBytes)} / ${show(b.rssPerCallBytes)}`, `${show(p.memoryPerCallBytes)} / ${show(p.rssPerCallBytes)}`],
+  const f = r.load.floor;
+  const targets = [b, f, p];
+  const each = (cell: (l: LoadReport) => string): string[] => targets.map(cell);
+  const load: string[][] = [
+    ['', `bridge (${r.loadBackend})`, 'floor baseline', 'plain relay'],
+    ['CPU % of one core (median window)', ...each((l) => show(l.cpuPercent))],
+    ['  user / system', ...each((l) => `${show(l.userPercent)} / ${show(l.systemPercent)}`)],
+    ['CPU µs / call / 20 ms', ...each((l) => show(l.cpuUsPerCallPer20ms))],
+    ['up path ms p50 / p99', ...each((l) => `${show(l.upPathP50Ms)} / ${show(l.upPathP99Ms)}`)],
+    ['down path ms p50 / p99', ...each((l) => `${show(l.downPathP50Ms)} / ${show(l.downPathP99Ms)}`)],
+    ['samples up / down', ...each((l) => `${l.upPathSamples} / ${l.downPathSamples}`)],
+    ['event-loop delay p99 ms', ...each((l) => show(l.loopDelayP99Ms))],
+    ['driver sends > 5 ms late (its own starvation)', ...each((l) => String(l.driverLateSends))],
+    ['memory per streaming call (heap+ext / RSS)', ...each((l) => `${show(l.memoryPerCallBytes)} / ${show(l.rssPerCallBytes)}`)],
   ];
-  const table = (data: Array<[string, string, string]>): string[] => {
-    const widths = [0, 1, 2].map((c) => Math.max(...data.map((row) => row[c as 0 | 1 | 2].length)));
-    return data.map((row) => `  ${row[0].padEnd(widths[0]!)}  ${row[1].padStart(widths[1]!)}  ${row[2].padStart(widths[2]!)}`);
+  const table = (data: string[][]): string[] => {
+    const widths = data[0]!.map((_, c) => Math.max(...data.map((row) => row[c]!.length)));
+    return data.map((row) => `  ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
   };
   return [
     `qwen-phone-bridge bench — ${r.timestamp}, node ${r.node}, ${r.cpus} × ${r.cpuModel}`,
@@ -371,7 +385,7 @@ export function formatTable(r: BenchReport): string {
     `Loopback load: ${r.calls} calls both ways, ${r.windowCount} windows × ${r.windowEachMs} ms per target (${r.windowMs} ms)`,
     ...table(load),
     '',
-    `  bridge ÷ relay CPU: ${show(r.relayCpuRatio)}`,
+    `  bridge ÷ floor CPU: ${show(r.floorCpuRatio)}; bridge ÷ relay CPU: ${show(r.relayCpuRatio)}`,
     `  path added by the bridge, p99: up ${show(r.upPathAddedP99Ms, ' ms')}, down ${show(r.downPathAddedP99Ms, ' ms')}`,
     `  memory per call: ${show(r.memoryPerCallBytes, ' B')} (${r.memoryMeasure})`,
     `  bridge calls ended: ${JSON.stringify(b.endReasons)}; early: ${JSON.stringify(b.endedEarly)}`,

@@ -5,7 +5,9 @@
  *     for both resampler backends (libsamplerate's create() blocks the loop). The FIR runs
  *     first and libsamplerate after the load test, for the reason given in 3.
  *  2. Loopback load: N callers streaming both ways through the real bridge, then the same load
- *     through a plain ws relay, in alternating rounds of short windows. The callers and a fake
+ *     through the floor baseline (floor-bridge.ts: only the unavoidable per-frame work) and a
+ *     plain ws relay, in alternating rounds of short windows. With --cpu-profile DIR, each
+ *     round's measured windows are CPU-profiled into DIR (see profile-stages.ts). The callers and a fake
  *     model run in a child process; this process's CPU is what is compared, and the child
  *     measures the path latency each adds.
  *  3. Media CPU per call per 20 ms and resampler quality (media-cost.ts, dsp-quality.ts), both
@@ -15,6 +17,8 @@
  * Prints a table, or with --json one JSON object as the last line of stdout. Progress goes to
  * stderr. Every phase has a time limit and the child is killed whatever happens.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResamplerBackend } from '../audio/resampler.js';
 import { createResamplerFactory } from '../audio/resampler-factory.js';
@@ -23,6 +27,7 @@ import { assembleReport, formatJsonLine, formatTable, type BackendMeasurements }
 import { measureCallStart, type CallStartResult } from './call-start.js';
 import { measureQuality } from './dsp-quality.js';
 import { spawnLoadChild, type LoadChild } from './load-child.js';
+import type { LoadTarget } from './load-protocol.js';
 import { runLoadRound, type LoadRoundResult } from './load-round.js';
 import { measureCreateCost, measureMediaCost } from './media-cost.js';
 import { upHoldBackSamples } from './up-hold-back.js';
@@ -44,6 +49,7 @@ const { values } = parseArgs({
     'window-ms': { type: 'string', default: '2000' },
     'warmup-ms': { type: 'string', default: '2000' },
     'load-backend': { type: 'string', default: 'fir' },
+    'cpu-profile': { type: 'string' },
   },
 });
 function backendOption(raw: string): ResamplerBackend {
@@ -60,6 +66,8 @@ const settings = {
   warmupMs: positiveInteger('warmup-ms', values['warmup-ms']),
   loadBackend: backendOption(values['load-backend']),
 };
+const profileDir = values['cpu-profile'];
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 const measuredMs = settings.rounds * settings.windows * settings.windowEachMs;
 if (measuredMs < MIN_MEASURED_MS) console.error(`bench: only ${measuredMs} ms measured per target (the issue asks for ≥ ${MIN_MEASURED_MS})`);
 
@@ -71,8 +79,7 @@ let child: LoadChild | undefined;
 armWatchdog('bench', RUN_LIMIT_MS, () => void child?.kill());
 
 const callStarts = new Map<ResamplerBackend, CallStartResult>();
-const bridgeRounds: LoadRoundResult[] = [];
-const relayRounds: LoadRoundResult[] = [];
+const rounds: Record<LoadTarget, LoadRoundResult[]> = { bridge: [], floor: [], relay: [] };
 try {
   progress('starting the load driver');
   child = await spawnLoadChild(RUN_LIMIT_MS);
@@ -80,7 +87,7 @@ try {
   callStarts.set('fir', await measureCallStart(child, 'fir', settings.startCalls, CALL_START_TIMEOUT_MS));
   const holdBack = await upHoldBackSamples(settings.loadBackend);
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const target of ['bridge', 'relay'] as const) {
+    for (const target of ['bridge', 'floor', 'relay'] as const) {
       progress(`load round ${round}/${settings.rounds}: ${settings.calls} calls through the ${target}`);
       const result = await runLoadRound(child, {
         target,
@@ -90,8 +97,9 @@ try {
         windowMs: settings.windowEachMs,
         windows: settings.windows,
         upHoldBackSamples: holdBack,
+        ...(profileDir !== undefined && { cpuProfilePath: join(profileDir, `${target}-round${round}.cpuprofile`) }),
       });
-      (target === 'bridge' ? bridgeRounds : relayRounds).push(result);
+      rounds[target].push(result);
     }
   }
   progress(`call start: ${settings.startCalls} calls at once, libsamplerate`);
@@ -117,8 +125,9 @@ const report = assembleReport({
   ...machine(),
   settings,
   backends,
-  bridgeRounds,
-  relayRounds,
+  bridgeRounds: rounds.bridge,
+  floorRounds: rounds.floor,
+  relayRounds: rounds.relay,
   durationMs: performance.now() - runStarted,
 });
 console.log(values.json ? formatJsonLine(report) : formatTable(report));

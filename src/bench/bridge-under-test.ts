@@ -8,6 +8,7 @@ import { buildApp, type App } from '../app.js';
 import type { ResamplerBackend } from '../audio/resampler.js';
 import type { CallRecord } from '../call/call-record.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 
 export interface BridgeUnderTest {
@@ -25,9 +26,10 @@ export interface BridgeUnderTest {
  */
 const BENCH_MEDIA_TIMEOUT_MS = 120_000;
 
-export async function startBridge(opts: { modelUrl: string; backend: ResamplerBackend; maxCalls: number }): Promise<BridgeUnderTest> {
+/** The bridge's configuration for a run; the floor baseline reads its append batch size from it. */
+export function benchBridgeConfig(opts: { modelUrl: string; maxCalls: number }): Config {
   // An explicit environment: the operator's BRIDGE_CONFIG or QWEN_* variables must not change the bench.
-  const config = loadConfig({
+  return loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'warn',
@@ -36,6 +38,10 @@ export async function startBridge(opts: { modelUrl: string; backend: ResamplerBa
     QWEN_URL: opts.modelUrl,
     MAX_CONCURRENT_CALLS: String(opts.maxCalls),
   });
+}
+
+export async function startBridge(opts: { modelUrl: string; backend: ResamplerBackend; maxCalls: number }): Promise<BridgeUnderTest> {
+  const config = benchBridgeConfig(opts);
   config.calls.resampler = opts.backend;
   config.calls.mediaTimeoutMs = BENCH_MEDIA_TIMEOUT_MS;
   const mediaToken = randomBytes(16).toString('hex');

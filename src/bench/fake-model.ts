@@ -20,6 +20,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { FixedRateSchedule, ScheduledTask } from './fixed-rate-schedule.js';
 import type { LatencyLog } from './latency-log.js';
 import type { LoadTarget } from './load-protocol.js';
+import { KEEP_ALIVE } from '../models/qwen-capabilities.js';
 import { base64DecodedBytes, modelDeltasBase64 } from './synthetic-audio.js';
 import { wsText } from './ws-text.js';
 
@@ -31,6 +32,15 @@ export const GAP_MS = 200;
 /** 20 ms of caller audio at the model's 16 kHz input rate. */
 const UPLINK_SAMPLES_PER_FRAME = 320;
 const DELTA_VARIANTS = 8;
+/** One keep-alive append: KEEP_ALIVE.silenceMs of 16 kHz PCM16. */
+const KEEP_ALIVE_BYTES = (KEEP_ALIVE.silenceMs * 16_000 * 2) / 1000;
+/**
+ * The bridge (and the floor) send one append per 100 ms, so their up path has a fifth of the
+ * relay's samples, and one stall of the machine that delays every call at once lands in their
+ * p99 but not the relay's. The relay's latency is therefore sampled at the frames that would
+ * complete an append (every fifth), so all targets are measured at the same rate.
+ */
+const RELAY_SAMPLE_EVERY_FRAMES = 5;
 
 /** The caller on the other end of a session, as the fake model sees it. */
 export interface CallPeer {
@@ -167,10 +177,20 @@ export class FakeModelSession implements ScheduledTask {
     }
     if (!isRecord(message)) return;
     if (message.type === 'input_audio_buffer.append' && typeof message.audio === 'string') {
+      // The bridge's keep-alive (a second of silence while a session hears nothing, as calls do
+      // while the others are being set up) is not caller audio: counting it would shift every
+      // later append onto the wrong caller frame.
+      if (base64DecodedBytes(message.audio) === KEEP_ALIVE_BYTES) return;
       this.#onAppend(message.audio, atMs);
+    } else if (message.type === 'conversation.item.create') {
+      // The greeting's text cue: confirmed as the service does, so the bridge does not wait for its
+      // confirmation timeout before asking for the greeting.
+      const item = isRecord(message.item) ? message.item : {};
+      this.#send({ type: 'conversation.item.created', item: { ...item, id: `item_${this.#id}_cue`, status: 'completed' } });
     } else if (message.event === 'media') {
       // The plain relay forwards the caller's frames as they are: each is its own uplink message.
-      this.#onUplink(this.#uplinkFrames++, atMs);
+      const frame = this.#uplinkFrames++;
+      this.#onUplink(frame, atMs, (frame + 1) % RELAY_SAMPLE_EVERY_FRAMES === 0);
     } else if (message.type === 'session.update') {
       const requested = isRecord(message.session) ? message.session : {};
       this.#send({ type: 'session.updated', session: { ...requested, id: this.#id, object: 'realtime.session', model: this.#model } });
@@ -187,11 +207,11 @@ export class FakeModelSession implements ScheduledTask {
     this.#onUplink(completing, atMs);
   }
 
-  #onUplink(frameIndex: number, atMs: number): void {
+  #onUplink(frameIndex: number, atMs: number, sampled = true): void {
     this.#log.count('uplinkMessagesAtModel');
     const sentAt = this.peer?.frameSentAt(frameIndex);
     if (sentAt === undefined) this.#log.count('uplinkUnmatched');
-    else this.#log.up(atMs - sentAt);
+    else if (sampled) this.#log.up(atMs - sentAt);
   }
 
   #onResponseCreate(): void {

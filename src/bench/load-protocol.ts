@@ -5,8 +5,8 @@
  */
 import type { RpcReply, RpcRequest } from './child-rpc.js';
 
-/** What sits between the callers and the fake model. */
-export type LoadTarget = 'bridge' | 'relay';
+/** What sits between the callers and the fake model: the bridge, the floor baseline (floor-bridge.ts) or the plain relay. */
+export type LoadTarget = 'bridge' | 'floor' | 'relay';
 
 export interface OpenCallsRequest {
   /** Fork endpoint, `ws://127.0.0.1:PORT/media/twilio?token=…`. */

@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResamplerBackend } from '../audio/resampler.js';
-import { endReasons, startBridge } from './bridge-under-test.js';
+import { benchBridgeConfig, endReasons, startBridge } from './bridge-under-test.js';
 import type { LoadChild } from './load-child.js';
 import type { CollectResult, LoadTarget } from './load-protocol.js';
+import { startCpuProfile } from './cpu-profile.js';
 import { memoryPerCall, memorySnapshot, type MemoryPerCall } from './memory-probe.js';
+import { startFloorBridge } from './floor-bridge.js';
 import { startPlainRelay, RELAY_PATH } from './plain-relay.js';
 
 /** Coarse on purpose: a 1 ms timer would add its own CPU to both sides of the comparison. */
@@ -35,6 +37,8 @@ export interface LoadRoundOptions {
   windows: number;
   /** See OpenCallsRequest.upHoldBackSamples. */
   upHoldBackSamples: number;
+  /** Set: the measured windows are CPU-profiled and the profile is written here (profile-stages.ts reads it). */
+  cpuProfilePath?: string;
 }
 
 export interface CpuWindow {
@@ -81,7 +85,11 @@ async function startTarget(driver: LoadChild, opts: LoadRoundOptions): Promise<T
     };
   }
   const token = randomBytes(16).toString('hex');
-  const relay = await startPlainRelay({ modelUrl: driver.ready.modelUrl, token, apiKey: randomBytes(16).toString('hex') });
+  const apiKey = randomBytes(16).toString('hex');
+  const relay =
+    opts.target === 'floor'
+      ? await startFloorBridge({ modelUrl: driver.ready.modelUrl, token, apiKey, appendBatchMs: benchBridgeConfig({ modelUrl: driver.ready.modelUrl, maxCalls: opts.calls }).qwen.appendBatchMs })
+      : await startPlainRelay({ modelUrl: driver.ready.modelUrl, token, apiKey });
   return {
     url: `ws://127.0.0.1:${relay.port}${RELAY_PATH}?token=${token}`,
     endedSoFar: () => 0,
@@ -105,13 +113,14 @@ export async function runLoadRound(driver: LoadChild, opts: LoadRoundOptions): P
         media: true,
         stream: true,
         target: opts.target,
-        upHoldBackSamples: opts.target === 'bridge' ? opts.upHoldBackSamples : 0,
+        upHoldBackSamples: opts.target === 'relay' ? 0 : opts.upHoldBackSamples,
         timeoutMs: SETUP_TIMEOUT_MS,
       },
       SETUP_TIMEOUT_MS + IPC_TIMEOUT_MS,
     );
     await sleep(opts.warmupMs);
 
+    const profiler = opts.cpuProfilePath === undefined ? undefined : await startCpuProfile();
     const loop = monitorEventLoopDelay({ resolution: LOAD_LOOP_RESOLUTION_MS });
     const cpuWindows: CpuWindow[] = [];
     for (let w = 0; w < opts.windows; w++) {
@@ -132,6 +141,7 @@ export async function runLoadRound(driver: LoadChild, opts: LoadRoundOptions): P
         totalPercent: percent(cpu.user + cpu.system),
       });
     }
+    if (profiler !== undefined && opts.cpuProfilePath !== undefined) await profiler.stopInto(opts.cpuProfilePath);
     const collected = await driver.call('collect', {}, IPC_TIMEOUT_MS);
     const after = memorySnapshot();
     const endedBeforeHangup = target.endedSoFar();

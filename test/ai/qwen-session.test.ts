@@ -60,7 +60,8 @@ describe('createQwenConnector: handshake', () => {
     const conn = await srv.connection();
     expect(conn.received).toHaveLength(1);
     const { event_id: eventId, ...update } = conn.received[0]!;
-    expect(eventId).toMatch(/^event_[0-9a-f]{32}$/);
+    // A random per-session prefix and a base-36 count: unique per event without a random draw each.
+    expect(eventId).toMatch(/^event_[0-9a-f]{16}[0-9a-z]+$/);
     expect(update).toEqual({
       type: 'session.update',
       session: {

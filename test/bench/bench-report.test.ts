@@ -7,6 +7,7 @@ import {
   type BackendMeasurements,
   type BenchMeasurements,
 } from '../../src/bench/bench-report.js';
+import type { LoadTarget } from '../../src/bench/load-protocol.js';
 import type { LoadRoundResult } from '../../src/bench/load-round.js';
 import { quantile } from '../../src/bench/percentile.js';
 
@@ -38,7 +39,7 @@ function backend(usPer20ms: number, delayMs: number, blockMs: number): BackendMe
   };
 }
 
-function round(target: 'bridge' | 'relay', cpuPercents: number[], up: number[], down: number[], heapAndExternalBytes: number): LoadRoundResult {
+function round(target: LoadTarget, cpuPercents: number[], up: number[], down: number[], heapAndExternalBytes: number): LoadRoundResult {
   return {
     target,
     calls: 10,
@@ -57,7 +58,7 @@ function round(target: 'bridge' | 'relay', cpuPercents: number[], up: number[], 
       measuredMs: 4000,
       counters: {
         framesSent: 2000,
-        uplinkMessagesAtModel: target === 'bridge' ? 400 : 2000,
+        uplinkMessagesAtModel: target === 'relay' ? 2000 : 400,
         uplinkUnmatched: 0,
         deltasSent: 350,
         responsesStarted: 25,
@@ -91,6 +92,7 @@ function measurements(): BenchMeasurements {
       round('bridge', [50, 54], bridgeUp.slice(0, 100), [1, 2, 3], 150_000),
       round('bridge', [52, 90], bridgeUp.slice(100), [4, 5], 170_000),
     ],
+    floorRounds: [round('floor', [40, 41], bridgeUp.slice(0, 100), [1], 90_000), round('floor', [44, 39], bridgeUp.slice(100), [2], 90_000)],
     relayRounds: [round('relay', [20, 25], relayUp.slice(0, 100), [0.5], -1000), round('relay', [22, 21], relayUp.slice(100), [0.7], 1000)],
     durationMs: 61_234.5,
   };
@@ -112,6 +114,9 @@ describe('bench report', () => {
     expect(report.bridgeCpuPercent).toBe(53);
     expect(report.relayCpuPercent).toBe(21.5);
     expect(report.relayCpuRatio).toBe(2.47);
+    // Floor median 40.5 (of 39, 40, 41, 44): 53 ÷ 40.5.
+    expect(report.floorCpuPercent).toBe(40.5);
+    expect(report.floorCpuRatio).toBe(1.31);
     // 53 % of 20 ms shared by 10 calls.
     expect(report.bridgeCpuUsPerCallPer20ms).toBe(1060);
     // Latency tails come from the pooled samples of all rounds.
