@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { Framer } from '../audio/framer.js';
 import type { ResamplerFactory, StreamResampler } from '../audio/resampler.js';
 import type { MediaLeg } from './media-leg.js';
+import { SharedPacingClock, type PacingClock } from './pacing-clock.js';
 import { Playout } from './playout.js';
 import type { Transcript } from './transcript.js';
 
@@ -18,6 +19,8 @@ export interface AgentVoiceDeps {
   leadMs: number;
   now: () => number;
   createResampler: ResamplerFactory;
+  /** The process's pacing clock; undefined: this call gets one of its own. */
+  pacing: PacingClock | undefined;
   transcript: Transcript;
   log: Logger;
   /** Call time in milliseconds. */
@@ -52,6 +55,7 @@ export class AgentVoice {
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
+      clock: deps.pacing ?? new SharedPacingClock(),
       leadMs: deps.leadMs,
       now: deps.now,
       send: (frame) => {

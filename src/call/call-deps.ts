@@ -8,6 +8,7 @@ import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
 import type { CallRecord } from './call-record.js';
 import type { CallIdentity, MediaLeg } from './media-leg.js';
+import type { PacingClock } from './pacing-clock.js';
 import type { RealtimeBudgetSettings } from './realtime-budget.js';
 import type { CallTools } from './tool-runner.js';
 
@@ -70,6 +71,8 @@ export interface CallDeps {
   audioTap?: CallAudioTap;
   /** Monotonic clock in milliseconds. */
   now?: () => number;
+  /** The process's pacing clock, shared by every call; without one the call keeps its own. */
+  pacing?: PacingClock;
   onEnded(record: CallRecord): void;
 }
 

@@ -73,6 +73,7 @@ export class Call {
       leadMs: deps.settings.playoutLeadMs,
       now: this.#now,
       createResampler: deps.createResampler,
+      pacing: deps.pacing,
       transcript: this.#ledger.transcript,
       log: deps.logger,
       atMs: () => this.elapsedMs(),

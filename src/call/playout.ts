@@ -7,12 +7,19 @@
  * timer jitter), so at any moment at most `leadMs` of audio is queued beyond our control and
  * clearing the local queue stops the agent at once.
  *
+ * Frames leave on the process's pacing clock (pacing-clock.ts), one timer for every call, and at
+ * once when audio arrives after a silence, so the first frame of a reply never waits for a tick.
+ *
  * Playout also knows what the caller has heard: each frame has a scheduled play time on the grid,
  * so "heard" is the audio whose play time has passed. That is an estimate (it assumes the far end
  * plays on receipt plus a constant); platforms with marks can refine it.
  */
+import type { PacingClock } from './pacing-clock.js';
+
 export interface PlayoutDeps {
   frameMs: number;
+  /** Ticks while a run is under way; shared by every call in the process. */
+  clock: PacingClock;
   /** How far ahead of real time frames may be sent. */
   leadMs: number;
   now(): number;
@@ -42,7 +49,8 @@ export class Playout {
   #runStartMs = 0;
   #sentInRunMs = 0;
   #running = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** Set while subscribed to the clock: from a run's first frame until it has played out. */
+  #unsubscribe: (() => void) | undefined;
   #segments = new Map<string, PlaySegment[]>();
   #drainWaiters: Array<() => void> = [];
   #closed = false;
@@ -74,8 +82,8 @@ export class Playout {
       this.#runStartMs = this.#deps.now();
       this.#sentInRunMs = 0;
     }
-    // A pending timer may only be the end-of-run check; new audio should leave now.
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#unsubscribe ??= this.#deps.clock.subscribe(this.#pump);
+    // New audio leaves now if the lead allows, not at the next tick.
     this.#pump();
   }
 
@@ -133,7 +141,6 @@ export class Playout {
   }
 
   #pump = (): void => {
-    this.#timer = undefined;
     if (!this.#running) return;
     const now = this.#deps.now();
     const { frameMs, leadMs } = this.#deps;
@@ -153,16 +160,9 @@ export class Playout {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    const runEndMs = this.#runStartMs + this.#sentInRunMs;
-    if (this.#head < this.#queue.length) {
-      // Next frame may leave once the grid has advanced far enough.
-      this.#timer = setTimeout(this.#pump, Math.max(1, runEndMs - leadMs - now));
-    } else if (runEndMs > now) {
-      // Nothing queued, but the far end is still playing what we sent.
-      this.#timer = setTimeout(this.#pump, Math.max(1, runEndMs - now));
-    } else {
-      this.#endRun();
-    }
+    // The run is over once nothing is queued and the far end has played everything sent;
+    // until then the clock's ticks keep pumping.
+    if (this.#head >= this.#queue.length && this.#runStartMs + this.#sentInRunMs <= now) this.#endRun();
   };
 
   #record(tag: string, startMs: number, durationMs: number): void {
@@ -183,8 +183,8 @@ export class Playout {
   }
 
   #endRun(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#running = false;
     this.#sentInRunMs = 0;
     const waiters = this.#drainWaiters;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AgentProfile } from './agent-profile.js';
 import type { ResamplerFactory } from '../audio/resampler.js';
 import type { AiConnector } from './ai-session.js';
+import { SharedPacingClock, type PacingClock } from './pacing-clock.js';
 import { Call, type CallAudioTap, type CallSettings, type RecordedLine, type UnavailableAudio } from './call.js';
 import type { CallSeats, SeatAnswer } from './call-seats.js';
 import type { CallRecord } from './call-record.js';
@@ -44,6 +45,8 @@ export interface RegistryDeps {
   createResampler: ResamplerFactory;
   logger: Logger;
   newCallId: () => string;
+  /** One pacing clock for every call's playout (see pacing-clock.ts); default: one per registry. */
+  pacing?: PacingClock;
   /** The apology a call plays when the model cannot be reached. */
   unavailableAudio?: UnavailableAudio;
   /** A recording tap for a new call, when recording is on for its agent. */
@@ -62,6 +65,7 @@ interface RegistryEvents {
 
 export class CallRegistry extends EventEmitter<RegistryEvents> {
   readonly #deps: RegistryDeps;
+  readonly #pacing: PacingClock;
   readonly #calls = new Map<string, Call>();
   #draining = false;
   /** Admissions waiting for a seat: they count against capacity already. */
@@ -71,6 +75,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
   constructor(deps: RegistryDeps) {
     super();
     this.#deps = deps;
+    this.#pacing = deps.pacing ?? new SharedPacingClock();
   }
 
   get size(): number {
@@ -161,6 +166,7 @@ export class CallRegistry extends EventEmitter<RegistryEvents> {
       leg,
       connectAi: this.#deps.connectAi,
       createResampler: this.#deps.createResampler,
+      pacing: this.#pacing,
       tools: agent.openTools({ callId, identity }),
       settings: this.#deps.settings,
       logger: this.#deps.logger.child({ callId, externalId: identity.externalId }),

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SharedPacingClock } from '../../src/call/pacing-clock.js';
 import { Playout } from '../../src/call/playout.js';
 
 beforeEach(() => {
@@ -8,12 +9,13 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(leadMs = 60) {
+function setup(leadMs = 60, clock = new SharedPacingClock({ now: () => Date.now() })) {
   const sent: Array<{ atMs: number; frame: Int16Array }> = [];
   let idle = 0;
   const t0 = Date.now();
   const playout = new Playout({
     frameMs: 20,
+    clock,
     leadMs,
     now: () => Date.now(),
     send: (frame) => sent.push({ atMs: Date.now() - t0, frame }),
@@ -84,5 +86,35 @@ describe('playout', () => {
     expect(playout.heardMs('a')).toBe(100);
     expect(playout.heardMs('b')).toBe(50);
     expect(playout.sentMs('b')).toBe(100);
+  });
+
+  it('fifty calls share one timer, and an idle process keeps none', () => {
+    const clock = new SharedPacingClock({ now: () => Date.now() });
+    const calls = Array.from({ length: 50 }, () => setup(60, clock));
+    const timersBefore = vi.getTimerCount();
+    for (const call of calls) for (let i = 0; i < 25; i++) call.playout.enqueue(call.frame(), 'r1');
+    expect(vi.getTimerCount() - timersBefore).toBe(1);
+    expect(clock.subscribers).toBe(50);
+    vi.advanceTimersByTime(200);
+    // Each call paced on its own grid as before: 200 ms played + 60 ms lead.
+    for (const call of calls) expect(call.sent).toHaveLength(13);
+    vi.advanceTimersByTime(1000);
+    for (const call of calls) expect(call.sent).toHaveLength(25);
+    expect(clock.subscribers).toBe(0);
+    expect(vi.getTimerCount()).toBe(timersBefore);
+  });
+
+  it('a tick that comes late after a stall sends the lead again, not the backlog', () => {
+    const clock = new SharedPacingClock({ now: () => Date.now() });
+    const { playout, sent, frame } = setup(60, clock);
+    for (let i = 0; i < 100; i++) playout.enqueue(frame(), 'r1');
+    expect(sent).toHaveLength(3);
+    // The loop is blocked for 95 ms before the first tick: the far end ran dry after 60 ms.
+    vi.setSystemTime(Date.now() + 95);
+    vi.advanceTimersByTime(10);
+    // Re-anchored at the tick: 60 ms of lead again, not 165 ms worth of frames at once.
+    expect(sent).toHaveLength(6);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(6 + 50);
   });
 });
