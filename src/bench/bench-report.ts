@@ -8,6 +8,7 @@ import type { ResamplerBackend } from '../audio/resampler.js';
 import type { CallStartResult } from './call-start.js';
 import type { ResamplerQuality } from './dsp-quality.js';
 import type { LoadTarget } from './load-protocol.js';
+import { STAGES, type StageBreakdown } from './profile-stages.js';
 import type { LoadRoundResult } from './load-round.js';
 import type { CreateCost, MediaCost } from './media-cost.js';
 import { median, quantile } from './percentile.js';
@@ -42,11 +43,20 @@ export interface BenchMeasurements {
   loadAverage1m: { start: number; end: number };
   settings: BenchSettings;
   backends: Record<ResamplerBackend, BackendMeasurements>;
-  bridgeRounds: LoadRoundResult[];
-  floorRounds: LoadRoundResult[];
-  relayRounds: LoadRoundResult[];
+  /** Each call count's load rounds, in the order run; the first count gives the main figures. */
+  sweep: SweepMeasurements[];
+  /** Where the CPU went, from a profiled round per target at the first call count. */
+  stages: Record<ProfiledTarget, StageBreakdown>;
   durationMs: number;
 }
+
+export interface SweepMeasurements {
+  calls: number;
+  rounds: Record<LoadTarget, LoadRoundResult[]>;
+}
+
+export const PROFILED_TARGETS = ['bridge', 'floor'] as const;
+export type ProfiledTarget = (typeof PROFILED_TARGETS)[number];
 
 /** The resampler backend a deployment gets unless it configures another. */
 export const DEFAULT_BACKEND: ResamplerBackend = 'fir';
@@ -108,6 +118,24 @@ const loadSchema = z.object({
   endReasons: z.record(z.string(), z.number()),
 });
 
+const sweepSchema = z.object({
+  calls: z.number(),
+  bridgeCpuUsPerCallPer20ms: finite,
+  floorCpuUsPerCallPer20ms: finite,
+  relayCpuUsPerCallPer20ms: finite,
+  floorCpuRatio: finite,
+  relayCpuRatio: finite,
+  upPathAddedP99Ms: finite,
+  downPathAddedP99Ms: finite,
+  bridgeLoopDelayP99Ms: finite,
+});
+
+const stagesSchema = z.object({
+  totalUsPerCallPer20ms: z.number(),
+  cpuPercent: z.number(),
+  stagesUsPerCallPer20ms: z.object(Object.fromEntries(STAGES.map((stage) => [stage, z.number()])) as Record<(typeof STAGES)[number], z.ZodNumber>),
+});
+
 export const benchReportSchema = z.object({
   timestamp: z.string(),
   node: z.string(),
@@ -155,12 +183,17 @@ export const benchReportSchema = z.object({
   downPathAddedP99Ms: finite,
   backends: z.object({ fir: backendSchema, libsamplerate: backendSchema }),
   load: z.object({ bridge: loadSchema, floor: loadSchema, relay: loadSchema }),
+  /** One entry per --calls count. */
+  sweep: z.array(sweepSchema),
+  /** µs per call per 20 ms by stage (profile-stages.ts), main-thread JavaScript and what it calls. */
+  stages: z.object({ bridge: stagesSchema, floor: stagesSchema }),
   durationMs: z.number(),
 });
 
 export type BenchReport = z.infer<typeof benchReportSchema>;
 export type BackendReport = z.infer<typeof backendSchema>;
 export type LoadReport = z.infer<typeof loadSchema>;
+export type SweepReport = z.infer<typeof sweepSchema>;
 
 /** Rounded for reading; NaN and ±Infinity (nothing measured) become null, as JSON would make them. */
 function round(value: number, digits: number): number | null {
@@ -246,19 +279,39 @@ function loadReport(rounds: readonly LoadRoundResult[], target: LoadTarget): Loa
   };
 }
 
+/** From the unrounded medians: rounding both percentages first would bias a ratio near 1. */
+function medianCpu(rounds: readonly LoadRoundResult[]): number {
+  return median(rounds.flatMap((r) => r.cpuWindows.map((w) => w.totalPercent)));
+}
+
+function sweepReport(point: SweepMeasurements): SweepReport {
+  const [bridge, floor, relay] = (['bridge', 'floor', 'relay'] as const).map((target) => loadReport(point.rounds[target], target));
+  return {
+    calls: point.calls,
+    bridgeCpuUsPerCallPer20ms: bridge!.cpuUsPerCallPer20ms,
+    floorCpuUsPerCallPer20ms: floor!.cpuUsPerCallPer20ms,
+    relayCpuUsPerCallPer20ms: relay!.cpuUsPerCallPer20ms,
+    floorCpuRatio: round(medianCpu(point.rounds.bridge) / medianCpu(point.rounds.floor), 2),
+    relayCpuRatio: round(medianCpu(point.rounds.bridge) / medianCpu(point.rounds.relay), 2),
+    upPathAddedP99Ms: difference(bridge!.upPathP99Ms, relay!.upPathP99Ms, 3),
+    downPathAddedP99Ms: difference(bridge!.downPathP99Ms, relay!.downPathP99Ms, 3),
+    bridgeLoopDelayP99Ms: bridge!.loopDelayP99Ms,
+  };
+}
+
 export function assembleReport(m: BenchMeasurements): BenchReport {
   const fir = backendReport(m.backends.fir);
   const libsamplerate = backendReport(m.backends.libsamplerate);
   const defaults = DEFAULT_BACKEND === 'fir' ? fir : libsamplerate;
-  const bridge = loadReport(m.bridgeRounds, 'bridge');
-  const floor = loadReport(m.floorRounds, 'floor');
-  const relay = loadReport(m.relayRounds, 'relay');
+  const main = m.sweep[0];
+  if (main === undefined) throw new Error('the bench measured no load');
+  const bridgeRounds = main.rounds.bridge;
+  const bridge = loadReport(bridgeRounds, 'bridge');
+  const floor = loadReport(main.rounds.floor, 'floor');
+  const relay = loadReport(main.rounds.relay, 'relay');
   const s = m.settings;
-  // From the unrounded medians: rounding both percentages first would bias a ratio near 1.
-  const medianCpu = (rounds: readonly LoadRoundResult[]): number =>
-    median(rounds.flatMap((r) => r.cpuWindows.map((w) => w.totalPercent)));
-  const ratio = medianCpu(m.bridgeRounds) / medianCpu(m.relayRounds);
-  const floorRatio = medianCpu(m.bridgeRounds) / medianCpu(m.floorRounds);
+  const ratio = medianCpu(bridgeRounds) / medianCpu(main.rounds.relay);
+  const floorRatio = medianCpu(bridgeRounds) / medianCpu(main.rounds.floor);
   return {
     timestamp: m.timestamp,
     node: m.node,
@@ -281,7 +334,7 @@ export function assembleReport(m: BenchMeasurements): BenchReport {
     aliasDb: defaults.aliasDb,
     memoryPerCallBytes: bridge.memoryPerCallBytes,
     memoryMeasure: `heapUsed+external after GC, ${s.calls} streaming calls vs none (${s.loadBackend})${
-      m.bridgeRounds.every((r) => r.memory.collected) ? '' : '; GC was not available, so garbage is included'
+      bridgeRounds.every((r) => r.memory.collected) ? '' : '; GC was not available, so garbage is included'
     }`,
     rssPerCallBytes: bridge.rssPerCallBytes,
     callStartBlockMs: defaults.callStartBlockMs,
@@ -306,6 +359,8 @@ export function assembleReport(m: BenchMeasurements): BenchReport {
     downPathAddedP99Ms: difference(bridge.downPathP99Ms, relay.downPathP99Ms, 3),
     backends: { fir, libsamplerate },
     load: { bridge, floor, relay },
+    sweep: m.sweep.map(sweepReport),
+    stages: m.stages,
     durationMs: Math.round(m.durationMs),
   };
 }
@@ -371,6 +426,28 @@ export function formatTable(r: BenchReport): string {
     ['driver sends > 5 ms late (its own starvation)', ...each((l) => String(l.driverLateSends))],
     ['memory per streaming call (heap+ext / RSS)', ...each((l) => `${show(l.memoryPerCallBytes)} / ${show(l.rssPerCallBytes)}`)],
   ];
+  const stageRows: string[][] = [
+    ['', 'bridge', 'floor baseline'],
+    ...STAGES.filter((stage) => r.stages.bridge.stagesUsPerCallPer20ms[stage] + r.stages.floor.stagesUsPerCallPer20ms[stage] > 0).map((stage) => [
+      stage.replaceAll('_', ' '),
+      String(r.stages.bridge.stagesUsPerCallPer20ms[stage]),
+      String(r.stages.floor.stagesUsPerCallPer20ms[stage]),
+    ]),
+    ['all of the above', String(r.stages.bridge.totalUsPerCallPer20ms), String(r.stages.floor.totalUsPerCallPer20ms)],
+  ];
+  const sweepRows: string[][] = [
+    ['calls', 'bridge µs', 'floor µs', 'relay µs', '÷ floor', '÷ relay', 'added p99 up / down ms', 'loop p99 ms'],
+    ...r.sweep.map((point) => [
+      String(point.calls),
+      show(point.bridgeCpuUsPerCallPer20ms),
+      show(point.floorCpuUsPerCallPer20ms),
+      show(point.relayCpuUsPerCallPer20ms),
+      show(point.floorCpuRatio),
+      show(point.relayCpuRatio),
+      `${show(point.upPathAddedP99Ms)} / ${show(point.downPathAddedP99Ms)}`,
+      show(point.bridgeLoopDelayP99Ms),
+    ]),
+  ];
   const table = (data: string[][]): string[] => {
     const widths = data[0]!.map((_, c) => Math.max(...data.map((row) => row[c]!.length)));
     return data.map((row) => `  ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
@@ -388,6 +465,12 @@ export function formatTable(r: BenchReport): string {
     `  bridge ÷ floor CPU: ${show(r.floorCpuRatio)}; bridge ÷ relay CPU: ${show(r.relayCpuRatio)}`,
     `  path added by the bridge, p99: up ${show(r.upPathAddedP99Ms, ' ms')}, down ${show(r.downPathAddedP99Ms, ' ms')}`,
     `  memory per call: ${show(r.memoryPerCallBytes, ' B')} (${r.memoryMeasure})`,
+    '',
+    `Where the main thread's CPU went, µs / call / 20 ms (a profiled round of ${r.calls} calls; system time on other threads is not in it)`,
+    ...table(stageRows),
+    '',
+    'By call count (CPU µs / call / 20 ms)',
+    ...table(sweepRows),
     `  bridge calls ended: ${JSON.stringify(b.endReasons)}; early: ${JSON.stringify(b.endedEarly)}`,
     `  took ${(r.durationMs / 1000).toFixed(1)} s`,
   ].join('\n');

@@ -17,19 +17,29 @@
  * Prints a table, or with --json one JSON object as the last line of stdout. Progress goes to
  * stderr. Every phase has a time limit and the child is killed whatever happens.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ResamplerBackend } from '../audio/resampler.js';
 import { createResamplerFactory } from '../audio/resampler-factory.js';
 import { armWatchdog, positiveInteger, progressReporter, recordMachine } from './bench-cli.js';
-import { assembleReport, formatJsonLine, formatTable, type BackendMeasurements } from './bench-report.js';
+import {
+  assembleReport,
+  formatJsonLine,
+  formatTable,
+  PROFILED_TARGETS,
+  type BackendMeasurements,
+  type ProfiledTarget,
+  type SweepMeasurements,
+} from './bench-report.js';
 import { measureCallStart, type CallStartResult } from './call-start.js';
 import { measureQuality } from './dsp-quality.js';
 import { spawnLoadChild, type LoadChild } from './load-child.js';
-import type { LoadTarget } from './load-protocol.js';
+import { LOAD_TARGETS, type LoadTarget } from './load-protocol.js';
 import { runLoadRound, type LoadRoundResult } from './load-round.js';
 import { measureCreateCost, measureMediaCost } from './media-cost.js';
+import { readProfile, stageBreakdown, type StageBreakdown } from './profile-stages.js';
 import { upHoldBackSamples } from './up-hold-back.js';
 
 const BACKENDS: readonly ResamplerBackend[] = ['fir', 'libsamplerate'];
@@ -42,6 +52,7 @@ const MIN_MEASURED_MS = 10_000;
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    /** One count, or a list (10,50,100): the first gives the report's main figures, each gets a sweep entry. */
     calls: { type: 'string', default: '50' },
     'start-calls': { type: 'string' },
     rounds: { type: 'string', default: '3' },
@@ -57,17 +68,19 @@ function backendOption(raw: string): ResamplerBackend {
   throw new RangeError(`--load-backend must be fir or libsamplerate, got ${raw}`);
 }
 
+const callCounts = values.calls.split(',').map((raw) => positiveInteger('calls', raw.trim()));
 const settings = {
-  calls: positiveInteger('calls', values.calls),
-  startCalls: positiveInteger('start-calls', values['start-calls'] ?? values.calls),
+  calls: callCounts[0]!,
+  startCalls: positiveInteger('start-calls', values['start-calls'] ?? String(callCounts[0])),
   rounds: positiveInteger('rounds', values.rounds),
   windows: positiveInteger('windows', values.windows),
   windowEachMs: positiveInteger('window-ms', values['window-ms']),
   warmupMs: positiveInteger('warmup-ms', values['warmup-ms']),
   loadBackend: backendOption(values['load-backend']),
 };
-const profileDir = values['cpu-profile'];
-if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+// The profiled rounds' files: kept where --cpu-profile says, else in a directory removed at the end.
+const profileDir = values['cpu-profile'] ?? mkdtempSync(join(tmpdir(), 'bench-profile-'));
+mkdirSync(profileDir, { recursive: true });
 const measuredMs = settings.rounds * settings.windows * settings.windowEachMs;
 if (measuredMs < MIN_MEASURED_MS) console.error(`bench: only ${measuredMs} ms measured per target (the issue asks for ≥ ${MIN_MEASURED_MS})`);
 
@@ -76,31 +89,46 @@ const progress = progressReporter('bench', runStarted);
 
 const machine = recordMachine();
 let child: LoadChild | undefined;
-armWatchdog('bench', RUN_LIMIT_MS, () => void child?.kill());
+const runLimitMs = RUN_LIMIT_MS * callCounts.length;
+armWatchdog('bench', runLimitMs, () => void child?.kill());
 
 const callStarts = new Map<ResamplerBackend, CallStartResult>();
-const rounds: Record<LoadTarget, LoadRoundResult[]> = { bridge: [], floor: [], relay: [] };
+const sweep: SweepMeasurements[] = [];
+const stages = {} as Record<ProfiledTarget, StageBreakdown>;
 try {
   progress('starting the load driver');
-  child = await spawnLoadChild(RUN_LIMIT_MS);
+  child = await spawnLoadChild(runLimitMs);
   progress(`call start: ${settings.startCalls} calls at once, fir`);
   callStarts.set('fir', await measureCallStart(child, 'fir', settings.startCalls, CALL_START_TIMEOUT_MS));
   const holdBack = await upHoldBackSamples(settings.loadBackend);
-  for (let round = 1; round <= settings.rounds; round++) {
-    for (const target of ['bridge', 'floor', 'relay'] as const) {
-      progress(`load round ${round}/${settings.rounds}: ${settings.calls} calls through the ${target}`);
-      const result = await runLoadRound(child, {
-        target,
-        backend: settings.loadBackend,
-        calls: settings.calls,
-        warmupMs: settings.warmupMs,
-        windowMs: settings.windowEachMs,
-        windows: settings.windows,
-        upHoldBackSamples: holdBack,
-        ...(profileDir !== undefined && { cpuProfilePath: join(profileDir, `${target}-round${round}.cpuprofile`) }),
-      });
-      rounds[target].push(result);
+  const load = (target: LoadTarget, calls: number, cpuProfilePath?: string): Promise<LoadRoundResult> =>
+    runLoadRound(child!, {
+      target,
+      backend: settings.loadBackend,
+      calls,
+      warmupMs: settings.warmupMs,
+      windowMs: settings.windowEachMs,
+      windows: settings.windows,
+      upHoldBackSamples: holdBack,
+      ...(cpuProfilePath !== undefined && { cpuProfilePath }),
+    });
+  for (const calls of callCounts) {
+    const rounds: Record<LoadTarget, LoadRoundResult[]> = { bridge: [], floor: [], relay: [] };
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const target of LOAD_TARGETS) {
+        progress(`load round ${round}/${settings.rounds}: ${calls} calls through the ${target}`);
+        rounds[target].push(await load(target, calls));
+      }
     }
+    sweep.push({ calls, rounds });
+  }
+  // Profiling costs a little CPU, so the stage breakdown comes from rounds of its own, after
+  // the ones whose CPU is compared.
+  for (const target of PROFILED_TARGETS) {
+    progress(`profiled round: ${settings.calls} calls through the ${target}`);
+    const path = join(profileDir, `${target}-${settings.calls}-calls.cpuprofile`);
+    await load(target, settings.calls, path);
+    stages[target] = stageBreakdown(readProfile(path), settings.calls);
   }
   progress(`call start: ${settings.startCalls} calls at once, libsamplerate`);
   callStarts.set('libsamplerate', await measureCallStart(child, 'libsamplerate', settings.startCalls, CALL_START_TIMEOUT_MS));
@@ -125,11 +153,11 @@ const report = assembleReport({
   ...machine(),
   settings,
   backends,
-  bridgeRounds: rounds.bridge,
-  floorRounds: rounds.floor,
-  relayRounds: rounds.relay,
+  sweep,
+  stages,
   durationMs: performance.now() - runStarted,
 });
+if (values['cpu-profile'] === undefined) rmSync(profileDir, { recursive: true, force: true });
 console.log(values.json ? formatJsonLine(report) : formatTable(report));
 // Everything was closed above; exiting explicitly means a handle someone forgot cannot hang the run.
 process.exit(0);

@@ -6,7 +6,8 @@
 import type { RpcReply, RpcRequest } from './child-rpc.js';
 
 /** What sits between the callers and the fake model: the bridge, the floor baseline (floor-bridge.ts) or the plain relay. */
-export type LoadTarget = 'bridge' | 'floor' | 'relay';
+export const LOAD_TARGETS = ['bridge', 'floor', 'relay'] as const;
+export type LoadTarget = (typeof LOAD_TARGETS)[number];
 
 export interface OpenCallsRequest {
   /** Fork endpoint, `ws://127.0.0.1:PORT/media/twilio?token=…`. */

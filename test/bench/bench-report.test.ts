@@ -10,6 +10,7 @@ import {
 import type { LoadTarget } from '../../src/bench/load-protocol.js';
 import type { LoadRoundResult } from '../../src/bench/load-round.js';
 import { quantile } from '../../src/bench/percentile.js';
+import { STAGES, type StageBreakdown } from '../../src/bench/profile-stages.js';
 
 function backend(usPer20ms: number, delayMs: number, blockMs: number): BackendMeasurements {
   const quality = (passbandDeviationDb: number, aliasDb: number) => ({
@@ -74,6 +75,13 @@ function round(target: LoadTarget, cpuPercents: number[], up: number[], down: nu
   };
 }
 
+function stages(totalUs: number): StageBreakdown {
+  const stagesUsPerCallPer20ms = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as StageBreakdown['stagesUsPerCallPer20ms'];
+  stagesUsPerCallPer20ms.resample = totalUs / 2;
+  stagesUsPerCallPer20ms.websocket = totalUs / 2;
+  return { totalUsPerCallPer20ms: totalUs, stagesUsPerCallPer20ms, cpuPercent: 20 };
+}
+
 const ramp = (from: number, to: number, count: number): number[] =>
   Array.from({ length: count }, (_, i) => from + ((to - from) * i) / (count - 1));
 
@@ -88,12 +96,28 @@ function measurements(): BenchMeasurements {
     loadAverage1m: { start: 0.5, end: 1.25 },
     settings: { calls: 10, startCalls: 10, rounds: 2, windows: 2, windowEachMs: 2500, warmupMs: 1000, loadBackend: 'fir' },
     backends: { fir: backend(30, 2, 5), libsamplerate: backend(220, 5.9, 400) },
-    bridgeRounds: [
-      round('bridge', [50, 54], bridgeUp.slice(0, 100), [1, 2, 3], 150_000),
-      round('bridge', [52, 90], bridgeUp.slice(100), [4, 5], 170_000),
+    sweep: [
+      {
+        calls: 10,
+        rounds: {
+          bridge: [
+            round('bridge', [50, 54], bridgeUp.slice(0, 100), [1, 2, 3], 150_000),
+            round('bridge', [52, 90], bridgeUp.slice(100), [4, 5], 170_000),
+          ],
+          floor: [round('floor', [40, 41], bridgeUp.slice(0, 100), [1], 90_000), round('floor', [44, 39], bridgeUp.slice(100), [2], 90_000)],
+          relay: [round('relay', [20, 25], relayUp.slice(0, 100), [0.5], -1000), round('relay', [22, 21], relayUp.slice(100), [0.7], 1000)],
+        },
+      },
+      {
+        calls: 100,
+        rounds: {
+          bridge: [round('bridge', [80], bridgeUp, [9], 150_000)],
+          floor: [round('floor', [60], bridgeUp, [1], 90_000)],
+          relay: [round('relay', [40], relayUp, [0.5], 1000)],
+        },
+      },
     ],
-    floorRounds: [round('floor', [40, 41], bridgeUp.slice(0, 100), [1], 90_000), round('floor', [44, 39], bridgeUp.slice(100), [2], 90_000)],
-    relayRounds: [round('relay', [20, 25], relayUp.slice(0, 100), [0.5], -1000), round('relay', [22, 21], relayUp.slice(100), [0.7], 1000)],
+    stages: { bridge: stages(60), floor: stages(50) },
     durationMs: 61_234.5,
   };
 }
@@ -117,6 +141,14 @@ describe('bench report', () => {
     // Floor median 40.5 (of 39, 40, 41, 44): 53 ÷ 40.5.
     expect(report.floorCpuPercent).toBe(40.5);
     expect(report.floorCpuRatio).toBe(1.31);
+    // One sweep entry per call count, each from its own rounds: 80 ÷ 60 and 80 ÷ 40 at 100 calls.
+    expect(report.sweep.map((point) => point.calls)).toEqual([10, 100]);
+    expect(report.sweep[0]!.floorCpuRatio).toBe(1.31);
+    expect(report.sweep[1]!.floorCpuRatio).toBe(1.33);
+    expect(report.sweep[1]!.relayCpuRatio).toBe(2);
+    // 80 % of 20 ms over the 10 calls the fixture rounds carry.
+    expect(report.sweep[1]!.bridgeCpuUsPerCallPer20ms).toBe(1600);
+    expect(report.stages.bridge.stagesUsPerCallPer20ms.resample).toBe(30);
     // 53 % of 20 ms shared by 10 calls.
     expect(report.bridgeCpuUsPerCallPer20ms).toBe(1060);
     // Latency tails come from the pooled samples of all rounds.
@@ -135,7 +167,8 @@ describe('bench report', () => {
 
   it('reports an empty measurement as null, not as NaN or a crash', () => {
     const m = measurements();
-    m.relayRounds = m.relayRounds.map((r) => ({ ...r, driver: { ...r.driver, downLatenciesMs: [] } }));
+    const main = m.sweep[0]!.rounds;
+    main.relay = main.relay.map((r) => ({ ...r, driver: { ...r.driver, downLatenciesMs: [] } }));
     const report = assembleReport(m);
     expect(report.relayDownPathP99Ms).toBeNull();
     expect(report.downPathAddedP99Ms).toBeNull();
