@@ -41,6 +41,7 @@ export type TransferOutcome =
   | { ok: false; reason: string; status?: number };
 
 export type MediaEvent =
+  /** `pcm` is only valid while the event is handled: a leg may reuse it for its next frame. */
   | { type: 'audio'; pcm: Int16Array }
   | { type: 'dtmf'; digit: string }
   /** The far end reports it has played audio up to a mark we placed. */

@@ -10,7 +10,7 @@ import {
   decodeTwilioFrame,
   encodeTwilioClear,
   encodeTwilioMark,
-  encodeTwilioMedia,
+  twilioMediaEncoder,
   twilioCallIdentity,
 } from './protocols/twilio.js';
 import type { InboundFrame } from './protocols/violation.js';
@@ -21,10 +21,11 @@ export function twilioWire(streamSid: string): LegWire {
   // The mu-law bytes live only until encodeTwilioMedia has base64'd them, so one buffer per
   // stream serves every frame instead of an allocation 50 times a second.
   let mulaw = new Uint8Array(0);
+  const media = twilioMediaEncoder(streamSid);
   return {
     audio: (frame) => {
       if (mulaw.length < frame.length) mulaw = new Uint8Array(frame.length);
-      return encodeTwilioMedia(streamSid, mulawEncode(frame, mulaw).subarray(0, frame.length));
+      return media(mulawEncode(frame, mulaw).subarray(0, frame.length));
     },
     clear: () => encodeTwilioClear(streamSid),
     mark: (name) => encodeTwilioMark(streamSid, name),
@@ -36,6 +37,9 @@ export function createTwilioStream(ctx: StreamHandlerContext): StreamHandler {
   let streamSid: string | undefined;
   let leg: ForkLeg | undefined;
   let stopped = false;
+  // The call reads a frame's samples before the next frame arrives (MediaEvent's contract), so
+  // one buffer per stream serves every 20 ms frame.
+  let pcm = new Int16Array(0);
 
   return {
     onFrame(frame: InboundFrame): void {
@@ -66,7 +70,8 @@ export function createTwilioStream(ctx: StreamHandlerContext): StreamHandler {
         case 'media':
           // One-way `both_tracks` streams also carry what the caller hears; the agent must not hear itself.
           if (msg.track === 'inbound' && msg.mulaw.length > 0) {
-            session.deliver({ type: 'audio', pcm: mulawDecode(msg.mulaw) });
+            if (pcm.length !== msg.mulaw.length) pcm = new Int16Array(msg.mulaw.length);
+            session.deliver({ type: 'audio', pcm: mulawDecode(msg.mulaw, pcm) });
           }
           return;
         case 'dtmf':

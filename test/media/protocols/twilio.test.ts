@@ -140,6 +140,14 @@ describe('twilio codec: outbound', () => {
     expect(JSON.parse(encodeTwilioClear('MZ1'))).toEqual({ event: 'clear', streamSid: 'MZ1' });
   });
 
+  it('writes exactly what JSON.stringify would, whatever the streamSid holds', () => {
+    const mulaw = new Uint8Array([0x7f, 0xff, 0x00, 0x80]);
+    for (const streamSid of ['MZ1', 'MZ"quoted"\\slash', 'MZ\u2028line\nbreak', 'MZ\u00e9\ud83d\ude00']) {
+      const expected = JSON.stringify({ event: 'media', streamSid, media: { payload: Buffer.from(mulaw).toString('base64') } });
+      expect(encodeTwilioMedia(streamSid, mulaw)).toBe(expected);
+    }
+  });
+
   it('encodes only the bytes of a view, not its whole buffer', () => {
     const backing = new Uint8Array([1, 2, 3, 4, 5, 6]);
     const parsed = JSON.parse(encodeTwilioMedia('MZ1', backing.subarray(2, 4))) as { media: { payload: string } };
