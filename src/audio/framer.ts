@@ -49,6 +49,31 @@ export class Framer {
   }
 
   /**
+   * Like `push`, but hands each completed frame to `onFrame` as a view instead of a new array:
+   * of `samples` itself, or of the framer's own remainder buffer for a frame that straddles two
+   * chunks. A view is valid only during the callback; a consumer that queues frames copies them.
+   */
+  pushEach(samples: Int16Array, onFrame: (frame: Int16Array) => void): void {
+    const size = this.frameSamples;
+    let read = 0;
+    if (this.#pendingLength > 0) {
+      const take = Math.min(size - this.#pendingLength, samples.length);
+      this.#pending.set(samples.subarray(0, take), this.#pendingLength);
+      this.#pendingLength += take;
+      read = take;
+      if (this.#pendingLength < size) return;
+      this.#pendingLength = 0;
+      onFrame(this.#pending);
+    }
+    for (; read + size <= samples.length; read += size) onFrame(samples.subarray(read, read + size));
+    const rest = samples.length - read;
+    if (rest > 0) {
+      this.#pending.set(samples.subarray(read), 0);
+      this.#pendingLength = rest;
+    }
+  }
+
+  /**
    * The remainder as one frame padded with silence, or `undefined` if nothing is pending: the end
    * of a response should be heard now, not when the next response pushes it out.
    */

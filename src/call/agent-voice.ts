@@ -26,7 +26,7 @@ export interface AgentVoiceDeps {
   /** Call time in milliseconds. */
   atMs(): number;
   isActive(): boolean;
-  /** A frame is about to go to the caller (record bookkeeping, recording tap). */
+  /** A frame is about to go to the caller (record bookkeeping, recording tap); valid only during the call. */
   onFrame(frame: Int16Array): void;
   /** Playout ran dry. */
   onIdle(): void;
@@ -55,6 +55,7 @@ export class AgentVoice {
     this.#framer = new Framer((deps.leg.sampleRateHz * FRAME_MS) / 1000);
     this.#playout = new Playout({
       frameMs: FRAME_MS,
+      frameSamples: this.#framer.frameSamples,
       clock: deps.pacing ?? new SharedPacingClock(),
       leadMs: deps.leadMs,
       now: deps.now,
@@ -154,6 +155,7 @@ export class AgentVoice {
 
   #enqueue(tag: string, pcm: Int16Array): void {
     this.#lastEnqueued = tag;
-    for (const frame of this.#framer.push(pcm)) this.#playout.enqueue(frame, tag);
+    // Playout copies each frame into its queue, so the framer's views need not be new arrays.
+    this.#framer.pushEach(pcm, (frame) => this.#playout.enqueue(frame, tag));
   }
 }

@@ -8,7 +8,8 @@ export interface MediaLeg {
   readonly sampleRateHz: number;
   /**
    * Play one 20 ms frame to the caller. The call paces frames; the leg sends immediately. The
-   * frame is the leg's from then on (it may be sent without copying): the caller never reuses it.
+   * frame is a view of the call's playout queue, reused once this returns: a leg encodes it
+   * (G.711, base64) or copies it before returning, never hands the view itself to a socket.
    */
   sendAudio(frame: Int16Array): void;
   /** Barge-in: make the far end drop whatever it has queued (Twilio `clear`, `killAudio`, …). */

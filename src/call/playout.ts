@@ -14,26 +14,25 @@
  * so "heard" is the audio whose play time has passed. That is an estimate (it assumes the far end
  * plays on receipt plus a constant); platforms with marks can refine it.
  */
+import { FrameRing } from './frame-ring.js';
 import type { PacingClock } from './pacing-clock.js';
 
 export interface PlayoutDeps {
   frameMs: number;
+  /** Samples in one frame at the leg's rate (160 for 20 ms at 8 kHz). */
+  frameSamples: number;
   /** Ticks while a run is under way; shared by every call in the process. */
   clock: PacingClock;
   /** How far ahead of real time frames may be sent. */
   leadMs: number;
   now(): number;
+  /** The frame is a view into the queue's storage: read (encode, copy) it now, do not keep it. */
   send(frame: Int16Array): void;
   /** Called when a run ends: nothing queued and everything sent has played (or was cleared). */
   onIdle?(): void;
 }
 
 const MAX_TRACKED_TAGS = 8;
-
-interface QueuedFrame {
-  frame: Int16Array;
-  tag: string;
-}
 
 /** A stretch of one tag's audio played back to back: [startMs, startMs + durationMs). */
 interface PlaySegment {
@@ -43,8 +42,7 @@ interface PlaySegment {
 
 export class Playout {
   readonly #deps: PlayoutDeps;
-  #queue: QueuedFrame[] = [];
-  #head = 0;
+  readonly #queue: FrameRing;
   /** Grid origin of the current run; a run ends when everything sent has been played. */
   #runStartMs = 0;
   #sentInRunMs = 0;
@@ -58,6 +56,7 @@ export class Playout {
 
   constructor(deps: PlayoutDeps) {
     this.#deps = deps;
+    this.#queue = new FrameRing(deps.frameSamples);
   }
 
   get framesSent(): number {
@@ -66,7 +65,7 @@ export class Playout {
 
   /** Frames waiting locally (not yet handed to the leg). */
   get queuedFrames(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /** True while audio is queued here or still playing at the far end. */
@@ -76,7 +75,7 @@ export class Playout {
 
   enqueue(frame: Int16Array, tag: string): void {
     if (this.#closed) return;
-    this.#queue.push({ frame, tag });
+    this.#queue.push(frame, tag);
     if (!this.#running) {
       this.#running = true;
       this.#runStartMs = this.#deps.now();
@@ -93,8 +92,7 @@ export class Playout {
    */
   clear(): number {
     const dropped = this.queuedFrames;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     // Frames already sent but scheduled in the future are cleared at the far end too, so the
     // heard accounting must stop at "now".
     const now = this.#deps.now();
@@ -135,8 +133,7 @@ export class Playout {
 
   close(): void {
     this.#closed = true;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     this.#endRun();
   }
 
@@ -148,21 +145,15 @@ export class Playout {
     // the backlog is not sent as a burst and play times stay truthful.
     if (now - this.#runStartMs > this.#sentInRunMs) this.#runStartMs = now - this.#sentInRunMs;
     const playedMs = now - this.#runStartMs;
-    while (this.#head < this.#queue.length && this.#sentInRunMs < playedMs + leadMs) {
-      const item = this.#queue[this.#head]!;
-      this.#head += 1;
-      this.#record(item.tag, this.#runStartMs + this.#sentInRunMs, frameMs);
+    while (this.#queue.length > 0 && this.#sentInRunMs < playedMs + leadMs) {
+      this.#record(this.#queue.peekTag()!, this.#runStartMs + this.#sentInRunMs, frameMs);
       this.#sentInRunMs += frameMs;
       this.#framesSent += 1;
-      this.#deps.send(item.frame);
-    }
-    if (this.#head > 256 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+      this.#deps.send(this.#queue.shift()!);
     }
     // The run is over once nothing is queued and the far end has played everything sent;
     // until then the clock's ticks keep pumping.
-    if (this.#head >= this.#queue.length && this.#runStartMs + this.#sentInRunMs <= now) this.#endRun();
+    if (this.#queue.length === 0 && this.#runStartMs + this.#sentInRunMs <= now) this.#endRun();
   };
 
   #record(tag: string, startMs: number, durationMs: number): void {

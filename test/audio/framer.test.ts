@@ -52,3 +52,19 @@ describe('Framer', () => {
     expect(() => new Framer(159.5)).toThrow(RangeError);
   });
 });
+
+describe('framer: views for a consumer that copies', () => {
+  it('hands out the same frames as push, across any chunking', () => {
+    const signal = Int16Array.from({ length: 1000 }, (_, i) => (i * 37) % 2000);
+    const copies = new Framer(160);
+    const views = new Framer(160);
+    const expected: number[][] = [];
+    const seen: number[][] = [];
+    for (const [from, to] of [[0, 70], [70, 400], [400, 401], [401, 1000]] as const) {
+      for (const frame of copies.push(signal.subarray(from, to))) expected.push([...frame]);
+      views.pushEach(signal.subarray(from, to), (frame) => seen.push([...frame]));
+    }
+    expect(seen).toEqual(expected);
+    expect(views.pendingSamples).toBe(copies.pendingSamples);
+  });
+});

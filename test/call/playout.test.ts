@@ -15,6 +15,7 @@ function setup(leadMs = 60, clock = new SharedPacingClock({ now: () => Date.now(
   const t0 = Date.now();
   const playout = new Playout({
     frameMs: 20,
+    frameSamples: 160,
     clock,
     leadMs,
     now: () => Date.now(),

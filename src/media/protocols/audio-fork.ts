@@ -183,8 +183,9 @@ function userPart(address: string): string {
  * Shares the frame's memory: ws may hold the Buffer unsent under backpressure, which is safe
  * because the call's frames are never written again once emitted (see Framer).
  */
+/** A copy: the socket may still hold the bytes after the call has reused the frame's memory. */
 export function encodeAudioForkAudio(pcm: Int16Array): Buffer {
-  return pcm16ToBytes(pcm);
+  return Buffer.from(pcm16ToBytes(pcm));
 }
 
 export function encodeAudioForkKillAudio(): string {
