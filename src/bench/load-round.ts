@@ -12,6 +12,7 @@ import { benchBridgeConfig, endReasons, startBridge } from './bridge-under-test.
 import type { LoadChild } from './load-child.js';
 import type { CollectResult, LoadTarget } from './load-protocol.js';
 import { startCpuProfile } from './cpu-profile.js';
+import { sampleThreadCpu } from './thread-cpu.js';
 import { memoryPerCall, memorySnapshot, type MemoryPerCall } from './memory-probe.js';
 import { startFloorBridge } from './floor-bridge.js';
 import { startPlainRelay, RELAY_PATH } from './plain-relay.js';
@@ -47,6 +48,9 @@ export interface CpuWindow {
   userPercent: number;
   systemPercent: number;
   totalPercent: number;
+  /** Of the total, the main thread and every other thread (Linux only; else null). */
+  mainThreadPercent: number | null;
+  otherThreadsPercent: number | null;
 }
 
 export interface LoadRoundResult {
@@ -128,8 +132,10 @@ export async function runLoadRound(driver: LoadChild, opts: LoadRoundOptions): P
       loop.enable();
       const startedAt = performance.now();
       const startCpu = process.cpuUsage();
+      const startThreads = sampleThreadCpu();
       await sleep(opts.windowMs);
       const cpu = process.cpuUsage(startCpu);
+      const endThreads = sampleThreadCpu();
       const elapsedMs = performance.now() - startedAt;
       loop.disable();
       await driver.call('measure', { on: false }, IPC_TIMEOUT_MS);
@@ -139,6 +145,8 @@ export async function runLoadRound(driver: LoadChild, opts: LoadRoundOptions): P
         userPercent: percent(cpu.user),
         systemPercent: percent(cpu.system),
         totalPercent: percent(cpu.user + cpu.system),
+        mainThreadPercent: startThreads && endThreads ? percent((endThreads.mainMs - startThreads.mainMs) * 1000) : null,
+        otherThreadsPercent: startThreads && endThreads ? percent((endThreads.otherMs - startThreads.otherMs) * 1000) : null,
       });
     }
     if (profiler !== undefined && opts.cpuProfilePath !== undefined) await profiler.stopInto(opts.cpuProfilePath);

@@ -50,6 +50,8 @@ function round(target: LoadTarget, cpuPercents: number[], up: number[], down: nu
       userPercent: totalPercent * 0.8,
       systemPercent: totalPercent * 0.2,
       totalPercent,
+      mainThreadPercent: totalPercent * 0.9,
+      otherThreadsPercent: totalPercent * 0.1,
     })),
     loopDelayP99Ms: 1.5,
     loopDelayMaxMs: 4,
