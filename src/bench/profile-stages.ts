@@ -33,13 +33,15 @@ export const STAGES = [
   'framing',
   'pacing',
   'far_end_encode',
+  'rtp',
+  'sip_signalling',
   'call_core',
   'metrics',
   'logging',
   'websocket',
   'node_io_and_timers',
   'gc',
-  'bench_harness',
+  'harness',
   'other',
 ] as const;
 export type Stage = (typeof STAGES)[number];
@@ -59,11 +61,14 @@ const FILE_RULES: ReadonlyArray<[RegExp, Stage | ((functionName: string) => Stag
   [/\/src\/ai\/(qwen-events|response-tracker|tool-call-batches)\.ts$/, 'model_event_parse'],
   [/\/src\/audio\/framer\.ts$/, 'framing'],
   [/\/src\/call\/(playout|agent-voice)\.ts$/, 'pacing'],
+  [/\/src\/sip\/rtp\//, 'rtp'],
+  [/\/src\/sip\/|\/drachtio-srf\/|\/drachtio-sip\//, 'sip_signalling'],
   [/\/src\/call\//, 'call_core'],
   [/\/src\/metrics\.ts$|\/prom-client\//, 'metrics'],
   [/\/src\/log\.ts$|\/pino[^/]*\/|\/sonic-boom\//, 'logging'],
   [/\/node_modules\/ws\//, 'websocket'],
-  [/\/src\/bench\/(load-round|cpu-profile|child-rpc|load-child|bench)\.ts$/, 'bench_harness'],
+  // The bench's own code and, in bench:sip, the simulators that share the process.
+  [/\/src\/bench\/(load-round|cpu-profile|child-rpc|load-child|bench|sip-[a-z-]+|rtp-peers-child)\.ts$|\/src\/sim\//, 'harness'],
   [/\/src\/bench\/floor-bridge\.ts$/, (fn) => (fn.includes('model') ? 'model_event_parse' : 'fork_decode')],
 ];
 
@@ -75,6 +80,11 @@ function stageOfFrame(functionName: string, url: string): Stage | undefined {
   }
   if (url.startsWith('node:')) return 'node_io_and_timers';
   return undefined;
+}
+
+/** The time sample i stands for: until the next sample (timeDeltas[i + 1]); the last one repeats its own. */
+function sampleUs(profile: CpuProfile, i: number): number {
+  return profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
 }
 
 export interface StageBreakdown {
@@ -106,10 +116,9 @@ export function stageBreakdown(profile: CpuProfile, calls: number): StageBreakdo
     return stage;
   };
   const totals = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
-  // timeDeltas[i] is the time since the previous sample; it is the time sample i stands for.
   for (let i = 0; i < profile.samples.length; i++) {
     const stage = resolve(profile.samples[i]!);
-    if (stage !== 'idle') totals[stage] += profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
+    if (stage !== 'idle') totals[stage] += sampleUs(profile, i);
   }
   const wallUs = profile.endTime - profile.startTime;
   const slots = (calls * wallUs) / 20_000;
@@ -131,7 +140,7 @@ export function topFunctions(profile: CpuProfile, count: number): Array<{ fn: st
   const self = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
-    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+    self.set(id, (self.get(id) ?? 0) + sampleUs(profile, i));
   }
   const byName = new Map<string, number>();
   let total = 0;
