@@ -20,7 +20,7 @@ import { directionReceives, directionSends, type MediaDirection } from '../sdp/m
 import type { NegotiatedAudio } from '../sdp/negotiate-audio.js';
 import { g711Payload, type G711Payload } from './g711-payload.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import type { RtpPortAllocator } from './port-allocator.js';
+import type { RtpPortSource } from './port-allocator.js';
 import type { RtpClock } from './rtp-clock.js';
 import { emptyRtpCounters, type RtpCounters } from './rtp-counters.js';
 import { isRtcp, parseRtp, type RtpPacket } from './rtp-packet.js';
@@ -37,7 +37,7 @@ export interface RtpLegOptions {
   /** Interface address to bind (may differ from the address advertised in SDP behind NAT). */
   localAddress: string;
   audio: NegotiatedAudio;
-  allocator: RtpPortAllocator;
+  allocator: RtpPortSource;
   /** The process's shared send clock. */
   clock: RtpClock;
   bind?: BindRtpSocket;
