@@ -27,7 +27,7 @@ import { isRtcp, parseRtp, type RtpPacket } from './rtp-packet.js';
 import { RtpSender } from './rtp-sender.js';
 import { SourceLatch, type UdpAddress } from './source-latch.js';
 import { DtmfReceiver } from './telephone-event.js';
-import { bindUdpSocket, type BindRtpSocket, type RtpSocket } from './udp-socket.js';
+import { bindUdpSocket, isAddressUnavailable, type BindRtpSocket, type RtpSocket } from './udp-socket.js';
 
 const SAMPLE_RATE_HZ = 8000;
 const FRAME_MS = 20;
@@ -66,11 +66,6 @@ export interface RtpLegOptions {
   onError?(err: unknown): void;
   /** Ports to try when another process holds the allocated one (default 8). */
   bindAttempts?: number;
-}
-
-function isAddressUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'EADDRINUSE' || code === 'EACCES';
 }
 
 export class RtpLeg implements MediaLeg {

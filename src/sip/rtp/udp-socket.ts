@@ -18,6 +18,12 @@ export interface RtpSocketHandlers {
   onError(err: Error): void;
 }
 
+/** The bind failed because the port is taken (another process) or refused: worth trying another port. */
+export function isAddressUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EADDRINUSE' || code === 'EACCES';
+}
+
 /** Binds a socket on `address:port`; rejects (EADDRINUSE, EACCES, …) when it cannot. */
 export type BindRtpSocket = (address: string, port: number, handlers: RtpSocketHandlers) => Promise<RtpSocket>;
 
