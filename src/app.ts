@@ -28,6 +28,7 @@ import { setupPlatforms } from './platforms.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
+import type { SpawnRtpThread } from './sip/rtp/worker/spawn-rtp-thread.js';
 import { asSrfApp } from './sip/srf-shapes.js';
 import { logStartupSummary } from './startup-summary.js';
 import { loadUnavailableRecording } from './unavailable-recording.js';
@@ -37,6 +38,8 @@ export interface AppOverrides {
   connectAi?: AiConnector;
   /** Create the drachtio-srf instance (tests inspect it). */
   createSrf?: () => Srf;
+  /** Start the RTP I/O thread (tests reach the thread through it). */
+  spawnRtpThread?: SpawnRtpThread;
 }
 
 export interface App {
@@ -143,6 +146,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       admit: calls.admit,
       logger: logger.child({ component: 'sip' }),
       onRefused: (status) => metrics.sipRefused(status),
+      ...(overrides.spawnRtpThread ? { spawnRtpThread: overrides.spawnRtpThread } : {}),
     });
   };
   const modelCheck = new ModelCheck(connectAi, () => agents.agents.map((a) => a.profile), config.qwen.region, logger.child({ component: 'model-check' }));
@@ -242,7 +246,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       ]);
     }
     await calls.hangupAll('shutdown');
-    sip?.close();
+    await sip?.close();
     await fork.close();
     await http.close();
     await ops?.close();

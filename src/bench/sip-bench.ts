@@ -66,7 +66,7 @@ let leak: ChurnResult;
 const sink = await openSink();
 try {
   progress('starting the bridge, the drachtio-server simulator and the Qwen simulator');
-  bridge = await startSipBridge({ maxCalls: Math.max(settings.calls, leakConcurrency) });
+  bridge = await startSipBridge({ maxCalls: Math.max(settings.calls, leakConcurrency), sendThread: 'worker' });
   // The baseline: everything up, no call yet, no child process.
   const handlesBefore = handleCounts();
   // The churn runs first: besides the leak check, it takes every code path of a call through

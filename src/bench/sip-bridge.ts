@@ -35,7 +35,7 @@ const RTP_PORT_MAX = 28_999;
  */
 const BENCH_CALL_LIMIT_MS = 300_000;
 
-export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBridge> {
+export async function startSipBridge(opts: { maxCalls: number; sendThread: 'worker' | 'main' }): Promise<SipBridge> {
   const drachtio = await DrachtioServerSim.start();
   const apiKey = randomBytes(16).toString('hex');
   const model = await startQwenSimulator({ apiKey });
@@ -52,7 +52,14 @@ export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBri
     DRACHTIO_HOST: drachtio.host,
     DRACHTIO_PORT: String(drachtio.port),
   });
-  config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MAX, idleAudio: 'silence' };
+  config.sip.rtp = {
+    bindAddress: '127.0.0.1',
+    advertisedAddress: '127.0.0.1',
+    portMin: RTP_PORT_MIN,
+    portMax: RTP_PORT_MAX,
+    idleAudio: 'silence',
+    sendThread: opts.sendThread,
+  };
   // The simulator's "network" sends from 198.51.100.7; a list (rather than none) also times the check.
   config.sip.allowFrom = ['127.0.0.0/8', '198.51.100.0/24'];
   config.calls.mediaTimeoutMs = BENCH_CALL_LIMIT_MS;

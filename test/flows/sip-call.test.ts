@@ -59,7 +59,7 @@ async function startSipBridge(
     configure: (config) => {
       config.sip.reconnectMaxDelayMs = 200;
       config.sip.allowFrom = ['127.0.0.0/8', '198.51.100.0/24'];
-      config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 399, idleAudio: 'silence' };
+      config.sip.rtp = { ...config.sip.rtp, bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 399, idleAudio: 'silence' };
       // The agent's own maximum call duration, shortened (an agent file with only that changed).
       if (opts.maxCallMs !== undefined) {
         config.agentsPath = agentsFolder({

@@ -81,7 +81,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const call of admitted) call.leg.close('test over');
   const closed = new Promise((resolve) => (srf as unknown as EventEmitter).once('close', resolve));
-  front.close();
+  await front.close();
   await closed;
   peer.close();
   await sim.close();
