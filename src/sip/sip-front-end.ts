@@ -71,7 +71,8 @@ export function startSipFrontEnd(opts: SipFrontEndOptions): SipFrontEnd {
   const log = opts.logger;
   const allowList = new SourceAllowList(opts.allowFrom);
   if (allowList.empty) throw new Error(EMPTY_ALLOW_LIST);
-  if (allowList.allowsAll) log.warn({ allowFrom: opts.allowFrom }, 'sip.allowFrom lets in any address: every INVITE from the internet opens a paid model session');
+  if (allowList.allowsAll)
+    log.warn({ allowFrom: opts.allowFrom }, 'sip.allowFrom lets in any address: every INVITE from the internet opens a paid model session');
   const allocator = new RtpPortAllocator({ minPort: opts.rtp.portMin, maxPort: opts.rtp.portMax });
   const streamSettings = { localAddress: opts.rtp.bindAddress, idleAudio: opts.rtp.idleAudio, allocator };
   const streams: RtpStreams =
