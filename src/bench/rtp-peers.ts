@@ -12,12 +12,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { mulawEncode } from '../audio/g711.js';
 import { parseRtp, serializeRtp } from '../sip/rtp/rtp-packet.js';
+import { BargeInCaller, TONE_PAYLOAD } from './barge-in-caller.js';
 import { FixedRateSchedule, type ScheduledTask } from './fixed-rate-schedule.js';
 import { analyseGrid, type Arrival } from './rtp-grid.js';
-import type { ReceiverSummary, RtpPeersCalls, RtpPeersMessage, RtpPeersReply, RtpPeersRequest } from './rtp-peers-protocol.js';
+import type { ConversationReport, ReceiverSummary, RtpPeersCalls, RtpPeersMessage, RtpPeersReply, RtpPeersRequest } from './rtp-peers-protocol.js';
 
 const FRAME_MS = 20;
 const SILENCE = mulawEncode(new Int16Array(160));
+/** The bridge's idle payload (mu-law digital silence): anything else in a packet is agent audio. */
+const IDLE_BYTE = 0xff;
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes on this machine. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
 
 const { values } = parseArgs({ options: { 'max-ms': { type: 'string', default: '240000' } } });
 const send = process.send?.bind(process);
@@ -28,6 +33,8 @@ if (send === undefined) {
 
 class Peer implements ScheduledTask {
   arrivals: Arrival[] = [];
+  /** Set for the barge-in measurement's callers. */
+  caller: BargeInCaller | undefined;
   #sent = 0;
   #target: number | undefined;
 
@@ -35,9 +42,14 @@ class Peer implements ScheduledTask {
     socket.on('message', (data) => {
       // Timestamp first: everything after it is this process's cost, not the bridge's.
       const atMs = performance.now();
-      if (!measuring) return;
+      const caller = this.caller;
+      if (!measuring && caller === undefined) return;
       const parsed = parseRtp(data);
-      if (parsed.ok) this.arrivals.push({ atMs, timestamp: parsed.packet.timestamp });
+      if (!parsed.ok) return;
+      if (measuring) this.arrivals.push({ atMs, timestamp: parsed.packet.timestamp });
+      if (caller !== undefined && parsed.packet.payload.some((byte) => byte !== IDLE_BYTE)) {
+        caller.agentPacket(performance.timeOrigin + atMs);
+      }
     });
     socket.on('error', () => undefined);
   }
@@ -50,7 +62,8 @@ class Peer implements ScheduledTask {
     if (this.#target === undefined) return undefined;
     const header = { payloadType: 0, sequenceNumber: this.#sent & 0xffff, timestamp: (this.#sent * 160) >>> 0, ssrc: 0xca11, marker: this.#sent === 0 };
     this.#sent += 1;
-    this.socket.send(serializeRtp(header, SILENCE), this.#target, '127.0.0.1');
+    const payload = this.caller?.speaks(epochMs()) ? TONE_PAYLOAD : SILENCE;
+    this.socket.send(serializeRtp(header, payload), this.#target, '127.0.0.1');
     return dueMs + FRAME_MS;
   }
 }
@@ -123,6 +136,19 @@ function summary(lateThresholdMs: number): ReceiverSummary {
   };
 }
 
+function converse(indexes: number[], bargeInAfterAgentMs: number): null {
+  for (const index of indexes) {
+    const peer = peers[index];
+    if (peer === undefined) throw new Error(`no peer ${index}`);
+    peer.caller = new BargeInCaller(index, bargeInAfterAgentMs);
+  }
+  return null;
+}
+
+function conversation(): { peers: ConversationReport[] } {
+  return { peers: peers.flatMap((peer) => (peer.caller ? [peer.caller.report] : [])) };
+}
+
 function close(): null {
   schedule.stop();
   for (const peer of peers) peer.socket.close();
@@ -140,6 +166,10 @@ async function handle(request: RtpPeersRequest): Promise<RtpPeersCalls[RtpPeersR
       return measure(request.body.on);
     case 'summary':
       return summary(request.body.lateThresholdMs);
+    case 'converse':
+      return converse(request.body.peers, request.body.bargeInAfterAgentMs);
+    case 'conversation':
+      return conversation();
     case 'close':
       return close();
   }

@@ -20,6 +20,8 @@ export interface SipBridge {
   model: QwenSimulator;
   /** Calls that have ended, in order. */
   ended: CallRecord[];
+  /** When each call started (its clock's zero), epoch ms with sub-millisecond resolution, by call id. */
+  callStartedAtMs: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,9 @@ export async function startSipBridge(opts: { maxCalls: number; sendThread: 'work
   const app = buildApp(config, createLogger(config.log.level, process.stderr));
   const ended: CallRecord[] = [];
   app.onCallEnded((record) => ended.push(record));
+  const callStartedAtMs = new Map<string, number>();
+  // 'started' fires in the tick the call is admitted; its clock has run only since then.
+  app.calls.on('started', (call) => callStartedAtMs.set(call.id, performance.timeOrigin + performance.now() - call.elapsedMs()));
   try {
     await app.start();
     await app.sip!.link.connected;
@@ -84,6 +89,7 @@ export async function startSipBridge(opts: { maxCalls: number; sendThread: 'work
     drachtio,
     model,
     ended,
+    callStartedAtMs,
     async close() {
       await app.close();
       await Promise.all([model.close(), drachtio.close()]);
