@@ -9,7 +9,7 @@ import type { NegotiatedAudio } from '../../../src/sip/sdp/negotiate-audio.js';
 import { parseRtp, serializeRtp, type RtpPacket } from '../../../src/sip/rtp/rtp-packet.js';
 import { FrameBatchWriter } from '../../../src/sip/rtp/worker/frame-batch.js';
 import { RtpStreamHost } from '../../../src/sip/rtp/worker/rtp-stream-host.js';
-import type { FromRtpThread, StreamCommand } from '../../../src/sip/rtp/worker/rtp-thread-protocol.js';
+import type { FromRtpThread, StreamCommand, ToRtpThread } from '../../../src/sip/rtp/worker/rtp-thread-protocol.js';
 import type { BindRtpSocket, RtpSocketHandlers } from '../../../src/sip/rtp/udp-socket.js';
 import { SteppedClock } from './rtp-peer.js';
 
@@ -34,6 +34,8 @@ interface Socket {
 function setup(opts: { failBind?: string } = {}) {
   const time = new SteppedClock();
   const posted: FromRtpThread[] = [];
+  /** Messages that reached the thread's port but whose 'message' event has not run yet. */
+  const arrived: ToRtpThread[] = [];
   const sockets: Socket[] = [];
   const bind: BindRtpSocket = (_address, port, handlers) => {
     if (opts.failBind) return Promise.reject(Object.assign(new Error(`bind ${port}: ${opts.failBind}`), { code: opts.failBind }));
@@ -57,6 +59,7 @@ function setup(opts: { failBind?: string } = {}) {
     countersEverySlots: 5,
     handles: () => ({ UDPWrap: sockets.filter((s) => !s.closed).length }),
     post: (message) => posted.push(message),
+    takeMessage: () => arrived.shift(),
   });
   const open = async (stream: number, port: number): Promise<Socket> => {
     host.handle({ type: 'open', stream, port, audio: audio(30_000 + stream), inactivityTimeoutMs: null });
@@ -66,15 +69,16 @@ function setup(opts: { failBind?: string } = {}) {
     return socket;
   };
   /** One message from the main thread: frames (stream, first sample) and commands, in order. */
-  const send = (...entries: Array<[stream: number, value: number] | StreamCommand>): void => {
+  const message = (...entries: Array<[stream: number, value: number] | StreamCommand>): ToRtpThread => {
     const writer = new FrameBatchWriter<StreamCommand>();
     for (const entry of entries) {
       if (Array.isArray(entry)) writer.addFrame(entry[0], new Int16Array(160).fill(entry[1]));
       else writer.addItem(entry);
     }
     const taken = writer.take()!;
-    host.handle({ type: 'send', frames: taken.frames, commands: taken.items });
+    return { type: 'send', frames: taken.frames, commands: taken.items };
   };
+  const send = (...entries: Array<[stream: number, value: number] | StreamCommand>): void => host.handle(message(...entries));
   /** The caller's packet `seq` arriving at a socket. */
   const receive = (socket: Socket, seq: number, payloadType = 0, payload: Uint8Array = mulawEncode(new Int16Array(160).fill(seq * 100))) =>
     socket.handlers.onMessage(
@@ -85,7 +89,7 @@ function setup(opts: { failBind?: string } = {}) {
       },
     );
   const slots = () => posted.filter((m): m is Extract<FromRtpThread, { type: 'slot' }> => m.type === 'slot');
-  return { time, host, posted, open, send, receive, slots };
+  return { time, host, posted, arrived, open, message, send, receive, slots };
 }
 
 /** What a payload byte decodes back to: mu-law is lossy, so compare with what the same value encodes to. */
@@ -149,6 +153,17 @@ describe('RTP stream host', () => {
     h.time.advance(100);
     expect(a.sent.map((p) => p.payload[0])).toEqual([encoded(102)]);
     expect(b.sent.map((p) => p.payload[0])).toEqual([encoded(200)]);
+  });
+
+  it('applies what has reached the thread before each slot’s packets, so a clear that came during the wait for the slot stops its packet', async () => {
+    const h = setup();
+    const a = await h.open(1, 20_000);
+    h.send([1, 100], [1, 101]);
+    h.time.advance(20);
+    h.arrived.push(h.message({ op: 'clear', stream: 1 }, [1, 102]));
+    h.time.advance(20);
+    expect(h.arrived).toHaveLength(0);
+    expect(a.sent.map((p) => p.payload[0])).toEqual([encoded(100), encoded(102)]);
   });
 
   it('pauses on hold and applies a re-INVITE’s codec change to the frames that follow it', async () => {

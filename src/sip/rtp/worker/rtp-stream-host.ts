@@ -5,8 +5,9 @@
  * and the legs' inbound audio, digits and reports into one message per slot.
  *
  * The host is the legs' clock: it subscribes once to the thread's SharedRtpClock and, each slot,
- * runs every leg (sends its packet) and then posts what the slot gathered. Sending comes first
- * because it is what the far end times. A leg that throws is closed and reported `failed`, so one
+ * first applies whatever the main thread has sent meanwhile (a barge-in's clear must beat the
+ * slot's packet), then runs every leg (sends its packet), then posts what the slot gathered.
+ * Sending comes before posting because it is what the far end times. A leg that throws is closed and reported `failed`, so one
  * broken stream ends its own call and never the thread or the other streams.
  *
  * Inbound audio waits for the next slot boundary (up to 20 ms, 10 ms on average) instead of being
@@ -35,6 +36,12 @@ export interface RtpStreamHostDeps {
   countersEverySlots?: number;
   /** This thread's handles by kind, for leak checks (default: process.getActiveResourcesInfo()). */
   handles?: () => Record<string, number>;
+  /**
+   * The next message from the main thread that has arrived but not been handled yet, if any
+   * (receiveMessageOnPort). Taken at the start of every slot, so a clear that arrived while the
+   * clock waited for the slot stops that slot's packet.
+   */
+  takeMessage?: () => ToRtpThread | undefined;
 }
 
 function threadHandles(): Record<string, number> {
@@ -208,6 +215,8 @@ export class RtpStreamHost {
   }
 
   #onSlot = (slot: number, nowMs: number): void => {
+    const take = this.#deps.takeMessage;
+    if (take !== undefined) for (let message = take(); message !== undefined; message = take()) this.handle(message);
     for (const [stream, listener] of this.#listeners) {
       try {
         listener(slot, nowMs);
