@@ -224,5 +224,13 @@ describe('RTP stream host', () => {
     expect(a.closed).toBe(true);
     expect(b.sent.map((p) => p.payload[0])).toEqual([encoded(200)]);
     expect(h.host.streams).toBe(1);
+    // The call ends and closes its leg: answered, so the main side can forget the stream too.
+    h.send({ op: 'close', stream: 1, reason: 'media_failed' });
+    h.time.advance(20);
+    const closed = h
+      .slots()
+      .flatMap((m) => m.reports)
+      .filter((r) => r.kind === 'closed');
+    expect(closed).toEqual([{ kind: 'closed', stream: 1, counters: null, afterFrame: 0 }]);
   });
 });

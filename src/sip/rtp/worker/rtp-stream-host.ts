@@ -158,10 +158,9 @@ export class RtpStreamHost {
         return;
       case 'close': {
         const leg = this.#legs.get(command.stream);
-        if (leg === undefined) return;
         this.#legs.delete(command.stream);
-        leg.close(command.reason);
-        this.#outbox.addItem({ kind: 'closed', stream: command.stream, counters: { ...leg.counters } });
+        leg?.close(command.reason);
+        this.#outbox.addItem({ kind: 'closed', stream: command.stream, counters: leg ? { ...leg.counters } : null });
         return;
       }
     }

@@ -50,8 +50,11 @@ export type StreamReport =
   | { kind: 'inactivity'; stream: number; silentMs: number }
   /** The stream broke inside the thread (a bug, not the network) and was closed there: its call must end. */
   | { kind: 'failed'; stream: number; message: string }
-  /** The thread has closed the stream as asked; its last counters. */
-  | { kind: 'closed'; stream: number; counters: RtpCounters };
+  /**
+   * The thread has closed the stream as asked; its last counters (null when the thread no longer
+   * had it: it had failed meanwhile). Always answers a close, so the main side can forget the stream.
+   */
+  | { kind: 'closed'; stream: number; counters: RtpCounters | null };
 
 /** Applied once the first `afterFrame` frames of its message have been delivered. */
 export type OrderedReport = StreamReport & { afterFrame: number };

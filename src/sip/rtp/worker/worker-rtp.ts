@@ -232,7 +232,7 @@ export class WorkerRtp implements RtpStreams {
         leg.fail(`RTP stream failed: ${report.message}`);
         return;
       case 'closed':
-        leg.setCounters(report.counters);
+        if (report.counters !== null) leg.setCounters(report.counters);
         this.#forget(report.stream);
         return;
     }
