@@ -60,33 +60,37 @@ export interface App {
   onCallEnded(listener: (record: CallRecord) => void): void;
 }
 
+/**
+ * The model connector the configuration describes: Qwen-Omni-Realtime, one client per region an
+ * agent may use; undefined without an API key. (The SIP benchmark wraps it to time model events.)
+ */
+export function qwenConnector(config: Config, logger: Logger): AiConnector | undefined {
+  if (!config.secrets.dashscopeApiKey) return undefined;
+  return connectorPerRegion(config, (endpoint) =>
+    createQwenConnector({
+      url: endpoint.url,
+      model: config.qwen.model,
+      apiKey: endpoint.apiKey,
+      ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
+      connectTimeoutMs: config.qwen.connectTimeoutMs,
+      connectRetries: config.qwen.connectRetries,
+      connectDeadlineMs: config.qwen.connectDeadlineMs,
+      keepAliveIntervalMs: config.qwen.keepAliveIntervalMs,
+      responseCreatedTimeoutMs: config.qwen.responseCreatedTimeoutMs,
+      appendBatchMs: config.qwen.appendBatchMs,
+      sessionCapMs: config.qwen.sessionCapMs,
+      logger: logger.child({ component: 'qwen', region: endpoint.region }),
+      createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
+    }),
+  );
+}
+
 export function buildApp(config: Config, logger: Logger, overrides: AppOverrides = {}): App {
   const mediaToken = config.secrets.mediaToken;
   if (!mediaToken) {
     throw new Error('BRIDGE_MEDIA_TOKEN is not set: the media endpoint refuses to run without a secret');
   }
-  const apiKey = config.secrets.dashscopeApiKey;
-  const connectAi =
-    overrides.connectAi ??
-    (apiKey
-      ? connectorPerRegion(config, (endpoint) =>
-          createQwenConnector({
-            url: endpoint.url,
-            model: config.qwen.model,
-            apiKey: endpoint.apiKey,
-            ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
-            connectTimeoutMs: config.qwen.connectTimeoutMs,
-            connectRetries: config.qwen.connectRetries,
-            connectDeadlineMs: config.qwen.connectDeadlineMs,
-            keepAliveIntervalMs: config.qwen.keepAliveIntervalMs,
-            responseCreatedTimeoutMs: config.qwen.responseCreatedTimeoutMs,
-            appendBatchMs: config.qwen.appendBatchMs,
-            sessionCapMs: config.qwen.sessionCapMs,
-            logger: logger.child({ component: 'qwen', region: endpoint.region }),
-            createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
-          }),
-        )
-      : undefined);
+  const connectAi = overrides.connectAi ?? qwenConnector(config, logger);
   if (!connectAi) throw new Error('DASHSCOPE_API_KEY is not set (or run with --simulate)');
 
   const agents = openAgentDirectory(config.agentsPath, {
