@@ -1,9 +1,9 @@
 /**
  * One caller of `npm run bench:sip`'s barge-in measurement, as the RTP peers child plays it: a
  * question (1 s of tone), silence until the agent's answer has been arriving for a while, then a
- * 1.5 s tone over the answer. It decides what each of its 20 ms packets carries and notes when
- * the agent's audio arrived; the benchmark compares those arrivals with when the bridge handled
- * the model's speech_started.
+ * 1.5 s tone over the answer. It decides what each of its 20 ms packets carries and notes every
+ * packet the bridge sent it; the benchmark compares those with when the bridge handled the
+ * model's speech_started.
  */
 import { mulawEncode } from '../audio/g711.js';
 import type { ConversationReport } from './rtp-peers-protocol.js';
@@ -32,7 +32,7 @@ export class BargeInCaller {
     index: number,
     private readonly bargeInAfterAgentMs: number,
   ) {
-    this.#report = { index, answerStartedAtMs: null, bargeInStartedAtMs: null, bargeInEndedAtMs: null, agentPacketsAtMs: [] };
+    this.#report = { index, answerStartedAtMs: null, bargeInStartedAtMs: null, bargeInEndedAtMs: null, packets: [] };
   }
 
   get report(): ConversationReport {
@@ -63,13 +63,13 @@ export class BargeInCaller {
     }
   }
 
-  /** A packet of agent audio arrived at `atMs` (epoch milliseconds). */
-  agentPacket(atMs: number): void {
-    if (this.#stage.kind === 'asking') return;
-    if (this.#stage.kind === 'waiting') {
+  /** A packet from the bridge arrived at `atMs` (epoch milliseconds); `agent`: it carried agent audio. */
+  received(atMs: number, timestamp: number, agent: boolean): void {
+    this.#report.packets.push([atMs, timestamp, agent]);
+    // Agent audio while asking is the tail of an earlier answer, not the answer to this question.
+    if (agent && this.#stage.kind === 'waiting') {
       this.#report.answerStartedAtMs = atMs;
       this.#stage = { kind: 'listening', bargeInAtMs: atMs + this.bargeInAfterAgentMs };
     }
-    this.#report.agentPacketsAtMs.push(atMs);
   }
 }

@@ -43,9 +43,14 @@ export interface ConversationReport {
   /** First and last packet of the barge-in tone sent. */
   bargeInStartedAtMs: number | null;
   bargeInEndedAtMs: number | null;
-  /** Arrival of every packet carrying agent audio (anything but the idle silence payload) from the answer on. */
-  agentPacketsAtMs: number[];
+  /**
+   * Every packet from the bridge since the script started: arrival, RTP timestamp, and whether it
+   * carried agent audio (anything but the idle silence payload).
+   */
+  packets: ReceivedPacket[];
 }
+
+export type ReceivedPacket = [atMs: number, timestamp: number, agent: boolean];
 
 export interface ReceiverSummary {
   grid: GridSummary;

@@ -47,8 +47,9 @@ class Peer implements ScheduledTask {
       const parsed = parseRtp(data);
       if (!parsed.ok) return;
       if (measuring) this.arrivals.push({ atMs, timestamp: parsed.packet.timestamp });
-      if (caller !== undefined && parsed.packet.payload.some((byte) => byte !== IDLE_BYTE)) {
-        caller.agentPacket(performance.timeOrigin + atMs);
+      if (caller !== undefined) {
+        const agent = parsed.packet.payload.some((byte) => byte !== IDLE_BYTE);
+        caller.received(performance.timeOrigin + atMs, parsed.packet.timestamp, agent);
       }
     });
     socket.on('error', () => undefined);

@@ -113,7 +113,7 @@ try {
   }
   if (stream.conversations.length > 0) {
     // Peer n is call number leakCalls + n; the barge-ins are in the records of the calls, which have ended.
-    bargeIn = analyseBargeIns(stream.conversations, (n) => callerNumber(leakCalls + n), bridge.ended, bridge.callStartedAtMs).summary;
+    bargeIn = analyseBargeIns(stream.conversations, (n) => callerNumber(leakCalls + n), bridge.ended, bridge.speechStartedAtMs).summary;
   }
 } finally {
   await bridge?.close();

@@ -7,7 +7,8 @@
  * against.
  */
 import { randomBytes } from 'node:crypto';
-import { buildApp, type App } from '../app.js';
+import { buildApp, qwenConnector, type App } from '../app.js';
+import type { AiConnector } from '../call/ai-session.js';
 import type { CallRecord } from '../call/call-record.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
@@ -20,8 +21,12 @@ export interface SipBridge {
   model: QwenSimulator;
   /** Calls that have ended, in order. */
   ended: CallRecord[];
-  /** When each call started (its clock's zero), epoch ms with sub-millisecond resolution, by call id. */
-  callStartedAtMs: Map<string, number>;
+  /**
+   * When the bridge handled each model speech_started, by calling number: epoch ms (timeOrigin +
+   * now), taken in the call's own event handler just before it runs, so a barge-in's clear
+   * follows within microseconds.
+   */
+  speechStartedAtMs: Map<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -69,12 +74,30 @@ export async function startSipBridge(opts: { maxCalls: number; sendThread: 'work
   // The drachtio simulator's default secret.
   config.secrets = { dashscopeApiKey: apiKey, mediaToken: randomBytes(16).toString('hex'), drachtioSecret: 'cymru' };
   // Warnings go to stderr: stdout ends with the benchmark's JSON line.
-  const app = buildApp(config, createLogger(config.log.level, process.stderr));
+  const logger = createLogger(config.log.level, process.stderr);
+  const speechStartedAtMs = new Map<string, number[]>();
+  const callerOf = new Map<string, string>();
+  const connect = qwenConnector(config, logger)!;
+  // The real connector, with the moment each speech_started reaches its call noted on the way.
+  const observed: AiConnector = (profile, onEvent, connectOpts) =>
+    connect(
+      profile,
+      (event) => {
+        const from = callerOf.get(connectOpts.callId);
+        if (event.type === 'speech_started' && from !== undefined) {
+          const times = speechStartedAtMs.get(from) ?? [];
+          times.push(performance.timeOrigin + performance.now());
+          speechStartedAtMs.set(from, times);
+        }
+        onEvent(event);
+      },
+      connectOpts,
+    );
+  const app = buildApp(config, logger, { connectAi: observed });
   const ended: CallRecord[] = [];
   app.onCallEnded((record) => ended.push(record));
-  const callStartedAtMs = new Map<string, number>();
-  // 'started' fires in the tick the call is admitted; its clock has run only since then.
-  app.calls.on('started', (call) => callStartedAtMs.set(call.id, performance.timeOrigin + performance.now() - call.elapsedMs()));
+  // Admission names the call before its model session is opened.
+  app.calls.on('started', (call) => callerOf.set(call.id, call.identity.from ?? ''));
   try {
     await app.start();
     await app.sip!.link.connected;
@@ -89,7 +112,7 @@ export async function startSipBridge(opts: { maxCalls: number; sendThread: 'work
     drachtio,
     model,
     ended,
-    callStartedAtMs,
+    speechStartedAtMs,
     async close() {
       await app.close();
       await Promise.all([model.close(), drachtio.close()]);

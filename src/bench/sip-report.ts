@@ -68,9 +68,12 @@ function bargeInFigures(b: BargeInSummary) {
     agentPacketsAfterSpeechStartedP99: round(b.agentPacketsAfterSpeechStartedP99),
     agentPacketsAfterSpeechStartedMax: round(b.agentPacketsAfterSpeechStartedMax),
     callsWithAgentPacketsAfter: b.callsWithAgentPacketsAfter,
-    lastAgentPacketAfterSpeechStartedP50Ms: round(b.lastAgentPacketAfterSpeechStartedP50Ms, 1),
-    lastAgentPacketAfterSpeechStartedP99Ms: round(b.lastAgentPacketAfterSpeechStartedP99Ms, 1),
-    lastAgentPacketAfterSpeechStartedMaxMs: round(b.lastAgentPacketAfterSpeechStartedMaxMs, 1),
+    agentPacketsDueAfterSpeechStartedTotal: b.agentPacketsDueAfterSpeechStartedTotal,
+    callsWithAgentPacketsDueAfter: b.callsWithAgentPacketsDueAfter,
+    lastAgentPacketAfterSpeechStartedP50Ms: round(b.lastAgentPacketAfterSpeechStartedP50Ms, 2),
+    lastAgentPacketAfterSpeechStartedP99Ms: round(b.lastAgentPacketAfterSpeechStartedP99Ms, 2),
+    lastAgentPacketAfterSpeechStartedMaxMs: round(b.lastAgentPacketAfterSpeechStartedMaxMs, 2),
+    lastAgentPacketDueAfterSpeechStartedMaxMs: round(b.lastAgentPacketDueAfterSpeechStartedMaxMs, 2),
     speechStartedAfterCallerSpokeP50Ms: round(b.speechStartedAfterCallerSpokeP50Ms, 0),
   };
 }
@@ -184,11 +187,15 @@ export function formatSipTable(r: SipBenchReport, problems: readonly string[]): 
       : ([
           [`barge-ins measured / callers`, `${b.measured} / ${b.calls}`],
           [
-            '  agent packets after speech_started: total / p50 / p99 / max',
+            '  agent packets arrived after speech_started: total / p50 / p99 / max',
             `${b.agentPacketsAfterSpeechStartedTotal} / ${b.agentPacketsAfterSpeechStartedP50} / ${b.agentPacketsAfterSpeechStartedP99} / ${b.agentPacketsAfterSpeechStartedMax}`,
           ],
           [
-            '  last agent packet vs speech_started p50 / p99 / max',
+            '  … of them due (send slot) after speech_started: packets / calls',
+            `${b.agentPacketsDueAfterSpeechStartedTotal} / ${b.callsWithAgentPacketsDueAfter}`,
+          ],
+          [
+            '  last agent packet arrived vs speech_started p50 / p99 / max',
             `${show(b.lastAgentPacketAfterSpeechStartedP50Ms)} / ${show(b.lastAgentPacketAfterSpeechStartedP99Ms)} / ${show(b.lastAgentPacketAfterSpeechStartedMaxMs)}`,
           ],
           ['  caller’s tone → speech_started handled, p50', show(b.speechStartedAfterCallerSpokeP50Ms)],
