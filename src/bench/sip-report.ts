@@ -55,6 +55,12 @@ function windowFigures(w: WindowResult) {
     bridgeCpuPercent: round(w.bridgeCpuPercent, 1),
     bridgeLoopDelayP99Ms: round(w.bridgeLoopDelayP99Ms),
     bridgeLoopDelayMaxMs: round(w.bridgeLoopDelayMaxMs),
+    sendClockSlots: w.sendClock.slots,
+    sendClockStartLateP50Ms: round(w.sendClock.startLateP50Ms),
+    sendClockStartLateP99Ms: round(w.sendClock.startLateP99Ms),
+    sendClockStartLateMaxMs: round(w.sendClock.startLateMaxMs),
+    sendClockDoneLateP99Ms: round(w.sendClock.doneLateP99Ms),
+    sendClockDoneLateMaxMs: round(w.sendClock.doneLateMaxMs),
   };
 }
 
@@ -164,6 +170,11 @@ function windowRows(w: WindowFigures, title: string): Array<[string, string]> {
     ['  receiver (child) loop delay p99 / CPU', `${show(w.receiverLoopDelayP99Ms)} / ${show(w.receiverCpuPercent, ' %')}`],
     ['  bridge process CPU (% of one core, all threads)', show(w.bridgeCpuPercent, ' %')],
     ['  bridge main loop delay p99 / max', `${show(w.bridgeLoopDelayP99Ms)} / ${show(w.bridgeLoopDelayMaxMs)}`],
+    [
+      '  send clock (own timing): slot started late p50 / p99 / max',
+      `${show(w.sendClockStartLateP50Ms)} / ${show(w.sendClockStartLateP99Ms)} / ${show(w.sendClockStartLateMaxMs)}`,
+    ],
+    ['  send clock: all packets out, late p99 / max', `${show(w.sendClockDoneLateP99Ms)} / ${show(w.sendClockDoneLateMaxMs)}`],
   ];
 }
 

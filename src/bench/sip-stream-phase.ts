@@ -81,12 +81,16 @@ export async function runStreamPhase(
 
   progress(`${placed.length} calls up; warm-up ${s.warmupMs} ms, then ${s.windowMs} ms of RTP measured in the child`);
   await sleep(s.warmupMs);
-  const quiet = await measureWindow(peers, { windowMs: s.windowMs, lateThresholdMs: s.lateThresholdMs });
+  const quiet = await measureWindow(peers, bridge.app.sip!.rtp, { windowMs: s.windowMs, lateThresholdMs: s.lateThresholdMs });
   let stalled: WindowResult | undefined;
   if (s.stalls) {
     await sleep(SETTLE_MS);
     progress(`${s.windowMs} ms more, the main loop stalled ${s.stalls.stallMs} ms every ${s.stalls.everyMs} ms`);
-    stalled = await measureWindow(peers, { windowMs: s.windowMs, lateThresholdMs: s.lateThresholdMs, stalls: s.stalls });
+    stalled = await measureWindow(peers, bridge.app.sip!.rtp, {
+      windowMs: s.windowMs,
+      lateThresholdMs: s.lateThresholdMs,
+      stalls: s.stalls,
+    });
   }
 
   // The callers must be sending for the model to hear them; without caller audio there is no barge-in.

@@ -7,6 +7,8 @@
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startMainLoopStalls } from './main-loop-stalls.js';
+import type { RtpStreams } from '../sip/rtp/rtp-stream.js';
+import type { SlotTimingSummary } from '../sip/rtp/slot-timing.js';
 import type { RtpPeersChild } from './rtp-peers-child.js';
 import type { ReceiverSummary } from './rtp-peers-protocol.js';
 import { sleep } from './sip-calls.js';
@@ -23,6 +25,12 @@ export interface WindowResult {
   /** This process's main event-loop delay while the peers measured (stalls included when there were any). */
   bridgeLoopDelayP99Ms: number;
   bridgeLoopDelayMaxMs: number;
+  /**
+   * The bridge's send clock in the window, as it timed itself: how late each slot's packets
+   * started and finished going out. The far ends' arrival times add their own process's delays
+   * (receiverLoopDelay); this does not.
+   */
+  sendClock: SlotTimingSummary;
   /** 1-minute load average at the start of the window. */
   loadAverage1m: number;
   /** The stalls this window ran, when it ran any. */
@@ -31,11 +39,13 @@ export interface WindowResult {
 
 export async function measureWindow(
   peers: RtpPeersChild,
+  rtp: RtpStreams,
   s: { windowMs: number; lateThresholdMs: number; stalls?: StallSettings },
 ): Promise<WindowResult> {
   const loadAverage1m = loadavg()[0] ?? 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  await rtp.inspect({ resetSendClock: true });
   await peers.call('measure', { on: true });
   const stalls = s.stalls ? startMainLoopStalls(s.stalls.stallMs, s.stalls.everyMs) : undefined;
   const cpuBefore = process.cpuUsage();
@@ -45,6 +55,7 @@ export async function measureWindow(
   const elapsedMs = performance.now() - windowStarted;
   const stalled = stalls?.stop();
   await peers.call('measure', { on: false });
+  const { sendClock } = await rtp.inspect();
   loop.disable();
   // Analysed between windows, when the child's CPU no longer matters to a measurement.
   const receiver = await peers.call('summary', { lateThresholdMs: s.lateThresholdMs }, 30_000);
@@ -53,6 +64,7 @@ export async function measureWindow(
     bridgeCpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
     bridgeLoopDelayP99Ms: loop.percentile(99) / 1e6,
     bridgeLoopDelayMaxMs: loop.max / 1e6,
+    sendClock,
     loadAverage1m,
     ...(s.stalls && stalled ? { stalls: { ...s.stalls, count: stalled.stalls, stalledMs: stalled.stalledMs } } : {}),
   };

@@ -46,9 +46,11 @@ export class MainThreadRtp implements RtpStreams {
     return leg;
   }
 
-  inspect(): Promise<RtpStreamsInspection> {
+  inspect(options: { resetSendClock?: boolean } = {}): Promise<RtpStreamsInspection> {
     this.#prune();
-    return Promise.resolve({ thread: 'main', streams: this.#legs.size });
+    const sendClock = this.#clock.timing.summary();
+    if (options.resetSendClock) this.#clock.timing.reset();
+    return Promise.resolve({ thread: 'main', streams: this.#legs.size, sendClock });
   }
 
   close(): Promise<void> {

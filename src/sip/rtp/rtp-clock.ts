@@ -17,6 +17,8 @@
  * its timer `wakeEarlyMs` before each slot and waits out the rest blocking, which lands within
  * about 0.1 ms (p90) of the due time, at no CPU cost (a futex wait, not a spin).
  */
+import { SlotTiming } from './slot-timing.js';
+
 export interface RtpClock {
   readonly slotMs: number;
   /** The clock's time base (monotonic milliseconds); legs timestamp arrivals with it. */
@@ -48,6 +50,8 @@ type SlotListener = (slot: number, nowMs: number) => void;
 
 export class SharedRtpClock implements RtpClock {
   readonly slotMs: number;
+  /** How late each slot's work started and finished (all subscribers run), since the last reset. */
+  readonly timing = new SlotTiming();
   readonly #now: () => number;
   readonly #maxCatchUpSlots: number;
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
@@ -123,6 +127,8 @@ export class SharedRtpClock implements RtpClock {
     let failed = false;
     for (; slot <= dueSlot; slot++) {
       this.#lastSlot = slot;
+      const dueMs = this.#originMs + slot * this.slotMs;
+      const startMs = this.#now();
       for (const listener of this.#listeners) {
         // One leg's bug must not silence every other call; it still surfaces after the tick.
         try {
@@ -132,6 +138,7 @@ export class SharedRtpClock implements RtpClock {
           failed = true;
         }
       }
+      this.timing.record(startMs - dueMs, this.#now() - dueMs);
     }
     if (this.#listeners.length > 0) this.#schedule();
     if (failed) throw failure;

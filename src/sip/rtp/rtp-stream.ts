@@ -8,6 +8,7 @@ import type { MediaEvent } from '../../call/media-leg.js';
 import type { MediaDirection } from '../sdp/media-direction.js';
 import type { NegotiatedAudio } from '../sdp/negotiate-audio.js';
 import type { RtpCounters } from './rtp-counters.js';
+import type { SlotTimingSummary } from './slot-timing.js';
 
 export interface RtpStream {
   readonly sampleRateHz: number;
@@ -42,6 +43,8 @@ export interface RtpStreamsInspection {
   streams: number;
   /** The RTP thread's own handles by kind (`UDPWrap`, `Timeout`, …); absent on the main thread. */
   threadHandles?: Record<string, number>;
+  /** How late the send clock ran its slots, since it started or was last reset. */
+  sendClock: SlotTimingSummary;
 }
 
 export interface RtpStreams {
@@ -53,7 +56,8 @@ export interface RtpStreams {
   open(request: RtpStreamRequest): Promise<RtpStream>;
   /** Ports held by open streams and streams being opened; given back the moment a stream closes. */
   readonly portsInUse: number;
-  inspect(): Promise<RtpStreamsInspection>;
+  /** `resetSendClock`: start the send clock's timing afresh once read (a benchmark's window). */
+  inspect(options?: { resetSendClock?: boolean }): Promise<RtpStreamsInspection>;
   /** Shutdown: every stream stops; the RTP thread, if any, is ended. */
   close(): Promise<void>;
 }

@@ -117,5 +117,6 @@ describe('SharedRtpClock', () => {
       [2, 40],
       [3, 60],
     ]);
+    expect(clock.timing.summary()).toMatchObject({ slots: 3, startLateMaxMs: 0, doneLateMaxMs: 0 });
   });
 });

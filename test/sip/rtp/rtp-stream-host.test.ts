@@ -88,8 +88,15 @@ function setup(opts: { failBind?: string } = {}) {
         port: 30_000,
       },
     );
+  /** Steps the clock slot by slot; what a slot posts goes out once its tick is over (a microtask). */
+  const advance = async (ms: number): Promise<void> => {
+    for (let stepped = 0; stepped < ms; stepped += 20) {
+      time.advance(20);
+      await Promise.resolve();
+    }
+  };
   const slots = () => posted.filter((m): m is Extract<FromRtpThread, { type: 'slot' }> => m.type === 'slot');
-  return { time, host, posted, arrived, open, message, send, receive, slots };
+  return { time, host, posted, arrived, open, message, send, receive, advance, slots };
 }
 
 /** What a payload byte decodes back to: mu-law is lossy, so compare with what the same value encodes to. */
@@ -116,9 +123,9 @@ describe('RTP stream host', () => {
     const b = await h.open(2, 20_002);
     h.send([1, 100], [2, 200], [1, 101], [2, 201], [1, 102]);
     expect(a.sent).toHaveLength(0);
-    h.time.advance(20);
+    await h.advance(20);
     expect([a.sent.length, b.sent.length]).toEqual([1, 1]);
-    h.time.advance(40);
+    await h.advance(40);
     expect(a.sent.map((p) => p.payload[0])).toEqual([encoded(100), encoded(101), encoded(102)]);
     expect(b.sent.map((p) => p.payload[0])).toEqual([encoded(200), encoded(201)]);
     expect(a.sent.map((p) => p.timestamp - a.sent[0]!.timestamp)).toEqual([0, 160, 320]);
@@ -135,13 +142,13 @@ describe('RTP stream host', () => {
     // RFC 4733: digit 5, end bit set.
     h.receive(b, 2, 101, new Uint8Array([5, 0x80, 0, 160]));
     expect(h.posted).toHaveLength(0);
-    h.time.advance(20);
+    await h.advance(20);
     expect(h.slots()).toHaveLength(1);
     const slot = h.slots()[0]!;
     expect(Array.from(slot.frames.index)).toEqual([1, 160, 2, 160, 1, 160]);
     expect(slot.reports).toEqual([{ kind: 'dtmf', stream: 2, digit: '5', afterFrame: 3 }]);
     // A quiet slot posts nothing.
-    h.time.advance(20);
+    await h.advance(20);
     expect(h.slots()).toHaveLength(1);
   });
 
@@ -150,7 +157,7 @@ describe('RTP stream host', () => {
     const a = await h.open(1, 20_000);
     const b = await h.open(2, 20_002);
     h.send([1, 100], [1, 101], [2, 200], { op: 'clear', stream: 1 }, [1, 102]);
-    h.time.advance(100);
+    await h.advance(100);
     expect(a.sent.map((p) => p.payload[0])).toEqual([encoded(102)]);
     expect(b.sent.map((p) => p.payload[0])).toEqual([encoded(200)]);
   });
@@ -159,9 +166,9 @@ describe('RTP stream host', () => {
     const h = setup();
     const a = await h.open(1, 20_000);
     h.send([1, 100], [1, 101]);
-    h.time.advance(20);
+    await h.advance(20);
     h.arrived.push(h.message({ op: 'clear', stream: 1 }, [1, 102]));
-    h.time.advance(20);
+    await h.advance(20);
     expect(h.arrived).toHaveLength(0);
     expect(a.sent.map((p) => p.payload[0])).toEqual([encoded(100), encoded(102)]);
   });
@@ -170,10 +177,10 @@ describe('RTP stream host', () => {
     const h = setup();
     const a = await h.open(1, 20_000);
     h.send({ op: 'direction', stream: 1, direction: 'recvonly' }, [1, 100]);
-    h.time.advance(40);
+    await h.advance(40);
     expect(a.sent).toHaveLength(0);
     h.send({ op: 'update', stream: 1, audio: { ...audio(30_001), codec: 'PCMA', payloadType: 8 } }, [1, 100]);
-    h.time.advance(40);
+    await h.advance(40);
     expect(a.sent.map((p) => p.payloadType)).toEqual([8]);
   });
 
@@ -181,7 +188,7 @@ describe('RTP stream host', () => {
     const h = setup();
     const a = await h.open(1, 20_000);
     h.send([1, 100]);
-    h.time.advance(20);
+    await h.advance(20);
     h.send({ op: 'close', stream: 1, reason: 'caller_hangup' });
     expect(a.closed).toBe(true);
     expect(h.host.streams).toBe(0);
@@ -191,8 +198,12 @@ describe('RTP stream host', () => {
     expect(last.reports).toEqual([
       { kind: 'closed', stream: 1, counters: expect.objectContaining({ packetsOut: 1 }) as object, afterFrame: 0 },
     ]);
-    h.host.handle({ type: 'inspect', request: 9 });
-    expect(h.posted.at(-1)).toEqual({ type: 'inspected', request: 9, streams: 0, handles: { UDPWrap: 0 } });
+    h.host.handle({ type: 'inspect', request: 9, resetSendClock: true });
+    expect(h.posted.at(-1)).toMatchObject({ type: 'inspected', request: 9, streams: 0, handles: { UDPWrap: 0 } });
+    // The stepped clock is never late: one slot's timing, all zero.
+    expect(h.posted.at(-1)).toMatchObject({ sendClock: { slots: 1, startLateMaxMs: 0, doneLateMaxMs: 0 } });
+    h.host.handle({ type: 'inspect', request: 10, resetSendClock: false });
+    expect(h.posted.at(-1)).toMatchObject({ sendClock: { slots: 0 } });
   });
 
   it('sends every stream’s counters every few slots', async () => {
@@ -200,7 +211,7 @@ describe('RTP stream host', () => {
     await h.open(1, 20_000);
     await h.open(2, 20_002);
     h.send([1, 100], [2, 200]);
-    h.time.advance(100);
+    await h.advance(100);
     const withCounters = h.slots().filter((m) => m.counters.length > 0);
     expect(withCounters).toHaveLength(1);
     expect(withCounters[0]!.counters.map((c) => [c.stream, c.counters.packetsOut])).toEqual([
@@ -215,7 +226,7 @@ describe('RTP stream host', () => {
     const b = await h.open(2, 20_002);
     // A malformed update (no negotiation at all) throws inside the leg.
     h.send({ op: 'update', stream: 1, audio: null as unknown as NegotiatedAudio }, [2, 200]);
-    h.time.advance(20);
+    await h.advance(20);
     const failed = h
       .slots()
       .flatMap((m) => m.reports)
@@ -226,7 +237,7 @@ describe('RTP stream host', () => {
     expect(h.host.streams).toBe(1);
     // The call ends and closes its leg: answered, so the main side can forget the stream too.
     h.send({ op: 'close', stream: 1, reason: 'media_failed' });
-    h.time.advance(20);
+    await h.advance(20);
     const closed = h
       .slots()
       .flatMap((m) => m.reports)

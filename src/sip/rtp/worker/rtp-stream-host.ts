@@ -17,7 +17,7 @@
 import { assertNever } from '../../../call/end-reason.js';
 import type { MediaEvent } from '../../../call/media-leg.js';
 import { RtpLeg } from '../rtp-leg.js';
-import type { RtpClock } from '../rtp-clock.js';
+import type { RtpClock, SharedRtpClock } from '../rtp-clock.js';
 import type { BindRtpSocket } from '../udp-socket.js';
 import { FrameBatchWriter, readFrameBatch } from './frame-batch.js';
 import type { CountersSnapshot, FromRtpThread, OrderedCommand, StreamReport, ToRtpThread } from './rtp-thread-protocol.js';
@@ -28,7 +28,7 @@ export interface RtpStreamHostDeps {
   localAddress: string;
   idleAudio: 'silence' | 'none';
   /** The thread's send clock. */
-  clock: RtpClock;
+  clock: SharedRtpClock;
   post(message: FromRtpThread, transfer: ArrayBuffer[]): void;
   bind?: BindRtpSocket;
   random32?: () => number;
@@ -62,6 +62,7 @@ export class RtpStreamHost {
   readonly #outbox = new FrameBatchWriter<StreamReport>();
   readonly #countersEvery: number;
   #slotsSinceCounters = 0;
+  #postQueued = false;
   #unsubscribe: (() => void) | undefined;
 
   constructor(deps: RtpStreamHostDeps) {
@@ -87,12 +88,14 @@ export class RtpStreamHost {
         );
         this.#postIfIdle();
         return;
-      case 'inspect':
-        this.#deps.post(
-          { type: 'inspected', request: message.request, streams: this.#legs.size, handles: (this.#deps.handles ?? threadHandles)() },
-          [],
-        );
+      case 'inspect': {
+        const timing = this.#deps.clock.timing;
+        const sendClock = timing.summary();
+        if (message.resetSendClock) timing.reset();
+        const handles = (this.#deps.handles ?? threadHandles)();
+        this.#deps.post({ type: 'inspected', request: message.request, streams: this.#legs.size, handles, sendClock }, []);
         return;
+      }
     }
   }
 
@@ -224,7 +227,14 @@ export class RtpStreamHost {
       }
     }
     this.#slotsSinceCounters += 1;
-    this.#post(this.#slotsSinceCounters >= this.#countersEvery);
+    // Posted once the clock's tick is over, so the send clock's timing is of the sending alone.
+    if (!this.#postQueued) {
+      this.#postQueued = true;
+      queueMicrotask(() => {
+        this.#postQueued = false;
+        this.#post(this.#slotsSinceCounters >= this.#countersEvery);
+      });
+    }
   };
 
   /** With no stream on the clock, nothing else would post what a command produced (a close's report). */

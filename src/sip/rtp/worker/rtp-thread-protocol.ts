@@ -12,6 +12,7 @@
 import type { MediaDirection } from '../../sdp/media-direction.js';
 import type { NegotiatedAudio } from '../../sdp/negotiate-audio.js';
 import type { RtpCounters } from '../rtp-counters.js';
+import type { SlotTimingSummary } from '../slot-timing.js';
 
 /** The thread's settings, passed as workerData. */
 export interface RtpThreadSettings {
@@ -42,8 +43,8 @@ export type ToRtpThread =
   /** Bind `port` (allocated on the main thread) and start the stream; answered by opened/open_failed. */
   | { type: 'open'; stream: number; port: number; audio: NegotiatedAudio; inactivityTimeoutMs: number | null }
   | { type: 'send'; frames: FrameBatch; commands: OrderedCommand[] }
-  /** What the thread holds, for leak checks; answered by `inspected`. */
-  | { type: 'inspect'; request: number };
+  /** What the thread holds (leak checks) and how late its clock ran; answered by `inspected`. */
+  | { type: 'inspect'; request: number; resetSendClock: boolean };
 
 export type StreamReport =
   | { kind: 'dtmf'; stream: number; digit: string }
@@ -70,4 +71,4 @@ export type FromRtpThread =
   | { type: 'open_failed'; stream: number; code: string | null; message: string }
   /** One slot's worth: inbound audio and reports of every stream, counters now and then. */
   | { type: 'slot'; frames: FrameBatch; reports: OrderedReport[]; counters: CountersSnapshot[] }
-  | { type: 'inspected'; request: number; streams: number; handles: Record<string, number> };
+  | { type: 'inspected'; request: number; streams: number; handles: Record<string, number>; sendClock: SlotTimingSummary };

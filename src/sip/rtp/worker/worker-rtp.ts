@@ -22,6 +22,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RtpPortAllocator } from '../port-allocator.js';
 import type { RtpStream, RtpStreamRequest, RtpStreams, RtpStreamsInspection } from '../rtp-stream.js';
+import { SlotTiming } from '../slot-timing.js';
 import { isAddressUnavailable } from '../udp-socket.js';
 import { FrameBatchWriter, readFrameBatch } from './frame-batch.js';
 import type { FromRtpThread, OrderedReport, RtpThreadSettings, StreamCommand, ToRtpThread } from './rtp-thread-protocol.js';
@@ -36,6 +37,9 @@ export interface WorkerRtpOptions extends RtpThreadSettings {
   /** Ports to try when another process holds the allocated one (default 8). */
   bindAttempts?: number;
 }
+
+/** What a thread that is not running holds: nothing. */
+const NO_THREAD: RtpStreamsInspection = { thread: 'worker', streams: 0, threadHandles: {}, sendClock: new SlotTiming().summary() };
 
 interface PendingOpen {
   resolve(): void;
@@ -105,14 +109,14 @@ export class WorkerRtp implements RtpStreams {
     throw lastError;
   }
 
-  inspect(): Promise<RtpStreamsInspection> {
+  inspect(options: { resetSendClock?: boolean } = {}): Promise<RtpStreamsInspection> {
     const worker = this.#worker;
-    if (worker === undefined) return Promise.resolve({ thread: 'worker', streams: 0, threadHandles: {} });
+    if (worker === undefined) return Promise.resolve(NO_THREAD);
     const request = this.#nextId++;
     return new Promise((resolve) => {
       this.#inspections.set(request, resolve);
       this.#updateRef();
-      this.#send(worker, { type: 'inspect', request });
+      this.#send(worker, { type: 'inspect', request, resetSendClock: options.resetSendClock ?? false });
     });
   }
 
@@ -165,7 +169,7 @@ export class WorkerRtp implements RtpStreams {
     const opening = [...this.#opening.values()];
     this.#opening.clear();
     for (const pending of opening) pending.reject(reason);
-    for (const resolve of this.#inspections.values()) resolve({ thread: 'worker', streams: 0, threadHandles: {} });
+    for (const resolve of this.#inspections.values()) resolve(NO_THREAD);
     this.#inspections.clear();
   }
 
@@ -210,7 +214,7 @@ export class WorkerRtp implements RtpStreams {
         const resolve = this.#inspections.get(message.request);
         this.#inspections.delete(message.request);
         this.#updateRef();
-        resolve?.({ thread: 'worker', streams: message.streams, threadHandles: message.handles });
+        resolve?.({ thread: 'worker', streams: message.streams, threadHandles: message.handles, sendClock: message.sendClock });
         return;
       }
     }
