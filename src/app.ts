@@ -28,6 +28,7 @@ import { setupPlatforms } from './platforms.js';
 import { setupRecords } from './records-setup.js';
 import { connectorPerRegion, regionsWithKeys } from './region-connectors.js';
 import { startSipFrontEnd, type SipFrontEnd } from './sip/sip-front-end.js';
+import type { SpawnRtpThread } from './sip/rtp/worker/spawn-rtp-thread.js';
 import { asSrfApp } from './sip/srf-shapes.js';
 import { logStartupSummary } from './startup-summary.js';
 import { loadUnavailableRecording } from './unavailable-recording.js';
@@ -37,6 +38,8 @@ export interface AppOverrides {
   connectAi?: AiConnector;
   /** Create the drachtio-srf instance (tests inspect it). */
   createSrf?: () => Srf;
+  /** Start the RTP I/O thread (tests reach the thread through it). */
+  spawnRtpThread?: SpawnRtpThread;
 }
 
 export interface App {
@@ -57,33 +60,37 @@ export interface App {
   onCallEnded(listener: (record: CallRecord) => void): void;
 }
 
+/**
+ * The model connector the configuration describes: Qwen-Omni-Realtime, one client per region an
+ * agent may use; undefined without an API key. (The SIP benchmark wraps it to time model events.)
+ */
+export function qwenConnector(config: Config, logger: Logger): AiConnector | undefined {
+  if (!config.secrets.dashscopeApiKey) return undefined;
+  return connectorPerRegion(config, (endpoint) =>
+    createQwenConnector({
+      url: endpoint.url,
+      model: config.qwen.model,
+      apiKey: endpoint.apiKey,
+      ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
+      connectTimeoutMs: config.qwen.connectTimeoutMs,
+      connectRetries: config.qwen.connectRetries,
+      connectDeadlineMs: config.qwen.connectDeadlineMs,
+      keepAliveIntervalMs: config.qwen.keepAliveIntervalMs,
+      responseCreatedTimeoutMs: config.qwen.responseCreatedTimeoutMs,
+      appendBatchMs: config.qwen.appendBatchMs,
+      sessionCapMs: config.qwen.sessionCapMs,
+      logger: logger.child({ component: 'qwen', region: endpoint.region }),
+      createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
+    }),
+  );
+}
+
 export function buildApp(config: Config, logger: Logger, overrides: AppOverrides = {}): App {
   const mediaToken = config.secrets.mediaToken;
   if (!mediaToken) {
     throw new Error('BRIDGE_MEDIA_TOKEN is not set: the media endpoint refuses to run without a secret');
   }
-  const apiKey = config.secrets.dashscopeApiKey;
-  const connectAi =
-    overrides.connectAi ??
-    (apiKey
-      ? connectorPerRegion(config, (endpoint) =>
-          createQwenConnector({
-            url: endpoint.url,
-            model: config.qwen.model,
-            apiKey: endpoint.apiKey,
-            ...(endpoint.workspaceId ? { workspaceId: endpoint.workspaceId } : {}),
-            connectTimeoutMs: config.qwen.connectTimeoutMs,
-            connectRetries: config.qwen.connectRetries,
-            connectDeadlineMs: config.qwen.connectDeadlineMs,
-            keepAliveIntervalMs: config.qwen.keepAliveIntervalMs,
-            responseCreatedTimeoutMs: config.qwen.responseCreatedTimeoutMs,
-            appendBatchMs: config.qwen.appendBatchMs,
-            sessionCapMs: config.qwen.sessionCapMs,
-            logger: logger.child({ component: 'qwen', region: endpoint.region }),
-            createSocket: (url, headers) => new WebSocket(url, { headers, perMessageDeflate: false }),
-          }),
-        )
-      : undefined);
+  const connectAi = overrides.connectAi ?? qwenConnector(config, logger);
   if (!connectAi) throw new Error('DASHSCOPE_API_KEY is not set (or run with --simulate)');
 
   const agents = openAgentDirectory(config.agentsPath, {
@@ -143,6 +150,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       admit: calls.admit,
       logger: logger.child({ component: 'sip' }),
       onRefused: (status) => metrics.sipRefused(status),
+      ...(overrides.spawnRtpThread ? { spawnRtpThread: overrides.spawnRtpThread } : {}),
     });
   };
   const modelCheck = new ModelCheck(connectAi, () => agents.agents.map((a) => a.profile), config.qwen.region, logger.child({ component: 'model-check' }));
@@ -242,7 +250,7 @@ export function buildApp(config: Config, logger: Logger, overrides: AppOverrides
       ]);
     }
     await calls.hangupAll('shutdown');
-    sip?.close();
+    await sip?.close();
     await fork.close();
     await http.close();
     await ops?.close();

@@ -22,9 +22,35 @@ export interface RtpPeersCalls {
    * can be spent when the benchmark is not timing anything else.
    */
   summary: { request: { lateThresholdMs: number }; result: ReceiverSummary };
+  /**
+   * Barge-in script for peers[i] of each index: a 1 s tone (the caller's question), then, once
+   * the agent's answer has been arriving for `bargeInAfterAgentMs`, a 1.5 s tone over it (the
+   * barge-in). Tones rather than speech: no pause in them can end the caller's turn early and
+   * let a new answer start while the caller is still talking.
+   */
+  converse: { request: { peers: number[]; bargeInAfterAgentMs: number }; result: null };
+  /** What the converse peers saw so far. */
+  conversation: { request: Record<string, never>; result: { peers: ConversationReport[] } };
   /** Stop sending and close every socket. */
   close: { request: Record<string, never>; result: null };
 }
+
+/** Times are epoch milliseconds (timeOrigin + now), comparable with the benchmark process's. */
+export interface ConversationReport {
+  index: number;
+  /** The first agent packet after the question (the answer started arriving). */
+  answerStartedAtMs: number | null;
+  /** First and last packet of the barge-in tone sent. */
+  bargeInStartedAtMs: number | null;
+  bargeInEndedAtMs: number | null;
+  /**
+   * Every packet from the bridge since the script started: arrival, RTP timestamp, and whether it
+   * carried agent audio (anything but the idle silence payload).
+   */
+  packets: ReceivedPacket[];
+}
+
+export type ReceivedPacket = [atMs: number, timestamp: number, agent: boolean];
 
 export interface ReceiverSummary {
   grid: GridSummary;

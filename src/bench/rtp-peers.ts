@@ -12,12 +12,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { mulawEncode } from '../audio/g711.js';
 import { parseRtp, serializeRtp } from '../sip/rtp/rtp-packet.js';
+import { BargeInCaller, TONE_PAYLOAD } from './barge-in-caller.js';
 import { FixedRateSchedule, type ScheduledTask } from './fixed-rate-schedule.js';
 import { analyseGrid, type Arrival } from './rtp-grid.js';
-import type { ReceiverSummary, RtpPeersCalls, RtpPeersMessage, RtpPeersReply, RtpPeersRequest } from './rtp-peers-protocol.js';
+import type { ConversationReport, ReceiverSummary, RtpPeersCalls, RtpPeersMessage, RtpPeersReply, RtpPeersRequest } from './rtp-peers-protocol.js';
 
 const FRAME_MS = 20;
 const SILENCE = mulawEncode(new Int16Array(160));
+/** The bridge's idle payload (mu-law digital silence): anything else in a packet is agent audio. */
+const IDLE_BYTE = 0xff;
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes on this machine. */
+const epochMs = (): number => performance.timeOrigin + performance.now();
 
 const { values } = parseArgs({ options: { 'max-ms': { type: 'string', default: '240000' } } });
 const send = process.send?.bind(process);
@@ -26,8 +31,49 @@ if (send === undefined) {
   process.exit(2);
 }
 
+/**
+ * Arrival times and RTP timestamps in preallocated typed arrays: recording a packet allocates
+ * nothing, so the receiver's own garbage collection stays out of the arrival times it measures.
+ */
+class ArrivalLog {
+  #atMs = new Float64Array(1024);
+  #timestamps = new Float64Array(1024);
+  #length = 0;
+
+  add(atMs: number, timestamp: number): void {
+    if (this.#length === this.#atMs.length) {
+      const atMs = new Float64Array(this.#length * 2);
+      atMs.set(this.#atMs);
+      this.#atMs = atMs;
+      const timestamps = new Float64Array(this.#length * 2);
+      timestamps.set(this.#timestamps);
+      this.#timestamps = timestamps;
+    }
+    this.#atMs[this.#length] = atMs;
+    this.#timestamps[this.#length] = timestamp;
+    this.#length += 1;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  clear(): void {
+    this.#length = 0;
+  }
+
+  arrivals(): Arrival[] {
+    return Array.from({ length: this.#length }, (_, i) => ({ atMs: this.#atMs[i]!, timestamp: this.#timestamps[i]! }));
+  }
+}
+
+/** RTP version 2 with a full fixed header: the bridge's packets (it sends nothing else here). */
+const isRtp = (data: Buffer): boolean => data.length >= 12 && data[0]! >> 6 === 2;
+
 class Peer implements ScheduledTask {
-  arrivals: Arrival[] = [];
+  readonly arrivals = new ArrivalLog();
+  /** Set for the barge-in measurement's callers. */
+  caller: BargeInCaller | undefined;
   #sent = 0;
   #target: number | undefined;
 
@@ -35,9 +81,18 @@ class Peer implements ScheduledTask {
     socket.on('message', (data) => {
       // Timestamp first: everything after it is this process's cost, not the bridge's.
       const atMs = performance.now();
-      if (!measuring) return;
+      if (isRtp(data)) {
+        // Recorded outside the window too (and dropped), so the window's first packets do not pay
+        // for compiling this path: that once made every stream's first packet late by 3 ms.
+        if (!measuring && this.arrivals.length >= 1024) this.arrivals.clear();
+        this.arrivals.add(atMs, data.readUInt32BE(4));
+      }
+      const caller = this.caller;
+      if (caller === undefined) return;
       const parsed = parseRtp(data);
-      if (parsed.ok) this.arrivals.push({ atMs, timestamp: parsed.packet.timestamp });
+      if (!parsed.ok) return;
+      const agent = parsed.packet.payload.some((byte) => byte !== IDLE_BYTE);
+      caller.received(performance.timeOrigin + atMs, parsed.packet.timestamp, agent);
     });
     socket.on('error', () => undefined);
   }
@@ -50,7 +105,8 @@ class Peer implements ScheduledTask {
     if (this.#target === undefined) return undefined;
     const header = { payloadType: 0, sequenceNumber: this.#sent & 0xffff, timestamp: (this.#sent * 160) >>> 0, ssrc: 0xca11, marker: this.#sent === 0 };
     this.#sent += 1;
-    this.socket.send(serializeRtp(header, SILENCE), this.#target, '127.0.0.1');
+    const payload = this.caller?.speaks(epochMs()) ? TONE_PAYLOAD : SILENCE;
+    this.socket.send(serializeRtp(header, payload), this.#target, '127.0.0.1');
     return dueMs + FRAME_MS;
   }
 }
@@ -94,7 +150,7 @@ function startSending(targets: number[]): null {
 
 function measure(on: boolean): null {
   if (on) {
-    for (const peer of peers) peer.arrivals = [];
+    for (const peer of peers) peer.arrivals.clear();
     schedule.resetStats();
     loop.reset();
     loop.enable();
@@ -114,13 +170,29 @@ function measure(on: boolean): null {
 
 function summary(lateThresholdMs: number): ReceiverSummary {
   return {
-    grid: analyseGrid(peers.map((peer) => peer.arrivals), lateThresholdMs),
+    grid: analyseGrid(
+      peers.map((peer) => peer.arrivals.arrivals()),
+      lateThresholdMs,
+    ),
     receiverLoopDelayP99Ms: loop.percentile(99) / 1e6,
     receiverLoopDelayMaxMs: loop.max / 1e6,
     receiverCpuPercent: measuredMs > 0 ? (cpuMs / measuredMs) * 100 : Number.NaN,
     callerSendsLate,
     measuredMs,
   };
+}
+
+function converse(indexes: number[], bargeInAfterAgentMs: number): null {
+  for (const index of indexes) {
+    const peer = peers[index];
+    if (peer === undefined) throw new Error(`no peer ${index}`);
+    peer.caller = new BargeInCaller(index, bargeInAfterAgentMs);
+  }
+  return null;
+}
+
+function conversation(): { peers: ConversationReport[] } {
+  return { peers: peers.flatMap((peer) => (peer.caller ? [peer.caller.report] : [])) };
 }
 
 function close(): null {
@@ -140,6 +212,10 @@ async function handle(request: RtpPeersRequest): Promise<RtpPeersCalls[RtpPeersR
       return measure(request.body.on);
     case 'summary':
       return summary(request.body.lateThresholdMs);
+    case 'converse':
+      return converse(request.body.peers, request.body.bargeInAfterAgentMs);
+    case 'conversation':
+      return conversation();
     case 'close':
       return close();
   }

@@ -7,7 +7,8 @@
  * against.
  */
 import { randomBytes } from 'node:crypto';
-import { buildApp, type App } from '../app.js';
+import { buildApp, qwenConnector, type App } from '../app.js';
+import type { AiConnector } from '../call/ai-session.js';
 import type { CallRecord } from '../call/call-record.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
@@ -20,6 +21,12 @@ export interface SipBridge {
   model: QwenSimulator;
   /** Calls that have ended, in order. */
   ended: CallRecord[];
+  /**
+   * When the bridge handled each model speech_started, by calling number: epoch ms (timeOrigin +
+   * now), taken in the call's own event handler just before it runs, so a barge-in's clear
+   * follows within microseconds.
+   */
+  speechStartedAtMs: Map<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -35,7 +42,7 @@ const RTP_PORT_MAX = 28_999;
  */
 const BENCH_CALL_LIMIT_MS = 300_000;
 
-export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBridge> {
+export async function startSipBridge(opts: { maxCalls: number; sendThread: 'worker' | 'main' }): Promise<SipBridge> {
   const drachtio = await DrachtioServerSim.start();
   const apiKey = randomBytes(16).toString('hex');
   const model = await startQwenSimulator({ apiKey });
@@ -52,7 +59,14 @@ export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBri
     DRACHTIO_HOST: drachtio.host,
     DRACHTIO_PORT: String(drachtio.port),
   });
-  config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MAX, idleAudio: 'silence' };
+  config.sip.rtp = {
+    bindAddress: '127.0.0.1',
+    advertisedAddress: '127.0.0.1',
+    portMin: RTP_PORT_MIN,
+    portMax: RTP_PORT_MAX,
+    idleAudio: 'silence',
+    sendThread: opts.sendThread,
+  };
   // The simulator's "network" sends from 198.51.100.7; a list (rather than none) also times the check.
   config.sip.allowFrom = ['127.0.0.0/8', '198.51.100.0/24'];
   config.calls.mediaTimeoutMs = BENCH_CALL_LIMIT_MS;
@@ -60,9 +74,30 @@ export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBri
   // The drachtio simulator's default secret.
   config.secrets = { dashscopeApiKey: apiKey, mediaToken: randomBytes(16).toString('hex'), drachtioSecret: 'cymru' };
   // Warnings go to stderr: stdout ends with the benchmark's JSON line.
-  const app = buildApp(config, createLogger(config.log.level, process.stderr));
+  const logger = createLogger(config.log.level, process.stderr);
+  const speechStartedAtMs = new Map<string, number[]>();
+  const callerOf = new Map<string, string>();
+  const connect = qwenConnector(config, logger)!;
+  // The real connector, with the moment each speech_started reaches its call noted on the way.
+  const observed: AiConnector = (profile, onEvent, connectOpts) =>
+    connect(
+      profile,
+      (event) => {
+        const from = callerOf.get(connectOpts.callId);
+        if (event.type === 'speech_started' && from !== undefined) {
+          const times = speechStartedAtMs.get(from) ?? [];
+          times.push(performance.timeOrigin + performance.now());
+          speechStartedAtMs.set(from, times);
+        }
+        onEvent(event);
+      },
+      connectOpts,
+    );
+  const app = buildApp(config, logger, { connectAi: observed });
   const ended: CallRecord[] = [];
   app.onCallEnded((record) => ended.push(record));
+  // Admission names the call before its model session is opened.
+  app.calls.on('started', (call) => callerOf.set(call.id, call.identity.from ?? ''));
   try {
     await app.start();
     await app.sip!.link.connected;
@@ -77,6 +112,7 @@ export async function startSipBridge(opts: { maxCalls: number }): Promise<SipBri
     drachtio,
     model,
     ended,
+    speechStartedAtMs,
     async close() {
       await app.close();
       await Promise.all([model.close(), drachtio.close()]);

@@ -26,9 +26,14 @@ export function pcmuOffer(rtpPort: number): string {
   ].join('\r\n');
 }
 
+/** Call n's calling number: unique per call, so its registry entry and record can be found. */
+export function callerNumber(n: number): string {
+  return `+1555${String(n).padStart(7, '0')}`;
+}
+
 /** INVITE → 200 → ACK. Rejects when the answer is not a 200 with SDP. */
 export async function placeCall(drachtio: DrachtioServerSim, n: number, peerPort: number): Promise<PlacedCall> {
-  const from = `+1555${String(n).padStart(7, '0')}`;
+  const from = callerNumber(n);
   const sentAt = performance.now();
   const invite = drachtio.sendInvite({ from: `sip:${from}@carrier.example`, to: 'sip:+15550100@bridge.example', sdp: pcmuOffer(peerPort) });
   const final = await invite.finalResponse();

@@ -8,6 +8,7 @@
  * opened; the other half once the call is active. Those are the two teardown paths.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import type { RtpStreamsInspection } from '../sip/rtp/rtp-stream.js';
 import { isActive, placeCall, pollUntil } from './sip-calls.js';
 import type { SipBridge } from './sip-bridge.js';
 
@@ -28,6 +29,8 @@ export interface ChurnResult {
   modelSessionsOpen: number;
   handlesBefore: HandleCounts;
   handlesAfter: HandleCounts;
+  /** What the RTP thread still holds (its sockets and timers are not this thread's handles). */
+  rtpThread: RtpStreamsInspection;
   clean: boolean;
 }
 
@@ -61,6 +64,12 @@ function backToBaseline(bridge: SipBridge, before: HandleCounts): boolean {
   );
 }
 
+/** No stream, and (in the RTP thread) no socket or timer left. */
+function rtpThreadIdle(rtp: RtpStreamsInspection): boolean {
+  const handles = rtp.threadHandles ?? {};
+  return rtp.streams === 0 && (handles.UDPWrap ?? 0) === 0 && (handles.Timeout ?? 0) === 0;
+}
+
 export async function runChurnPhase(
   bridge: SipBridge,
   sinkPort: number,
@@ -87,6 +96,11 @@ export async function runChurnPhase(
   const durationMs = performance.now() - started;
   // Sockets close asynchronously after the BYE; give everything a bounded time to get back.
   await pollUntil(() => backToBaseline(bridge, opts.handlesBefore), 'the baseline', SETTLE_MS).catch(() => undefined);
+  let rtpThread = await bridge.app.sip!.rtp.inspect();
+  for (let i = 0; i < 50 && !rtpThreadIdle(rtpThread); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    rtpThread = await bridge.app.sip!.rtp.inspect();
+  }
 
   const endReasons: Record<string, number> = {};
   for (const record of bridge.ended.slice(endedBefore)) endReasons[record.endReason] = (endReasons[record.endReason] ?? 0) + 1;
@@ -104,6 +118,7 @@ export async function runChurnPhase(
     modelSessionsOpen: bridge.model.sessions.filter((session) => session.ended === undefined).length,
     handlesBefore: opts.handlesBefore,
     handlesAfter,
+    rtpThread,
   };
   const clean =
     result.failed === 0 &&
@@ -112,6 +127,7 @@ export async function runChurnPhase(
     result.liveCalls === 0 &&
     result.serverDialogs === 0 &&
     result.modelSessionsOpen === 0 &&
+    rtpThreadIdle(rtpThread) &&
     CALL_HANDLES.every((kind) => (handlesAfter[kind] ?? 0) <= (opts.handlesBefore[kind] ?? 0));
   return { ...result, clean };
 }

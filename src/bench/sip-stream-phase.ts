@@ -1,15 +1,18 @@
 /**
  * The SIP benchmark's main phase: N calls arrive at a fixed rate (INVITE → 200 timed for each),
  * all stay up while the RTP peers child records every packet the bridge sends them (send jitter
- * against the 20 ms grid), then the callers hang up one at a time, each BYE timed until the
- * simulator sees that call's model session closed. One BYE at a time is what tells which
- * session belongs to which BYE; the other calls keep streaming meanwhile.
+ * against the 20 ms grid): one window with the process left alone, then (by default) one with
+ * its main event loop stalled on purpose. Then some callers barge in on the agent
+ * (sip-barge-in-phase.ts), and the callers hang up one at a time, each BYE timed until the
+ * simulator sees that call's model session closed. One BYE at a time is what tells which session
+ * belongs to which BYE; the other calls keep streaming meanwhile.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ReceiverSummary } from './rtp-peers-protocol.js';
 import type { RtpPeersChild } from './rtp-peers-child.js';
+import type { ConversationReport } from './rtp-peers-protocol.js';
+import { runBargeIns } from './sip-barge-in-phase.js';
 import { isActive, ModelSessionEnds, placeCall, pollUntil, sleep, type PlacedCall } from './sip-calls.js';
 import type { SipBridge } from './sip-bridge.js';
+import { measureWindow, type StallSettings, type WindowResult } from './sip-window.js';
 
 export interface StreamPhaseSettings {
   calls: number;
@@ -19,25 +22,31 @@ export interface StreamPhaseSettings {
   /** The peers send the caller's (silent) audio back, so the bridge's receive path is loaded too. */
   callerAudio: boolean;
   lateThresholdMs: number;
+  /** A second window with the main loop stalled like this; undefined: no such window. */
+  stalls: StallSettings | undefined;
+  /** Calls whose caller barges in on the agent (the first ones placed). */
+  bargeInCalls: number;
 }
 
 export interface StreamPhaseResult {
   inviteTo200Ms: number[];
   /** INVITEs that got no 200 (refused, or no answer in time). */
   inviteFailures: string[];
-  receiver: ReceiverSummary;
-  /** This process's CPU while the peers measured, % of one core: near 100 means the loop itself was the limit. */
-  bridgeCpuPercent: number;
-  /** This process's event-loop delay while the peers measured: the bridge's own scheduling noise. */
-  bridgeLoopDelayP99Ms: number;
-  bridgeLoopDelayMaxMs: number;
+  /** The main loop left alone. */
+  quiet: WindowResult;
+  /** The main loop stalled on purpose, when that window ran. */
+  stalled: WindowResult | undefined;
   byeToModelClosedMs: number[];
   /** BYEs after which no model session closed in time, or more than one did. */
   byeAnomalies: string[];
+  /** What the barge-in callers saw; analysed against the call records once the calls have ended. */
+  conversations: ConversationReport[];
 }
 
 const SETUP_TIMEOUT_MS = 30_000;
 const BYE_TIMEOUT_MS = 5_000;
+/** Between windows: the child's analysis of the last one is done, the machine settles. */
+const SETTLE_MS = 1_000;
 
 export async function runStreamPhase(
   bridge: SipBridge,
@@ -56,10 +65,13 @@ export async function runStreamPhase(
   );
   const placed: PlacedCall[] = [];
   const inviteFailures: string[] = [];
-  for (const attempt of attempts) {
-    if (attempt.status === 'fulfilled') placed.push(attempt.value);
-    else inviteFailures.push(attempt.reason instanceof Error ? attempt.reason.message : String(attempt.reason));
-  }
+  const placedPeers: number[] = [];
+  attempts.forEach((attempt, n) => {
+    if (attempt.status === 'fulfilled') {
+      placed.push(attempt.value);
+      placedPeers.push(n);
+    } else inviteFailures.push(attempt.reason instanceof Error ? attempt.reason.message : String(attempt.reason));
+  });
   // A call whose model session could not be opened ends instead; it must not stall the run.
   const endedBefore = bridge.ended.length;
   const settled = (call: PlacedCall): boolean =>
@@ -69,16 +81,26 @@ export async function runStreamPhase(
 
   progress(`${placed.length} calls up; warm-up ${s.warmupMs} ms, then ${s.windowMs} ms of RTP measured in the child`);
   await sleep(s.warmupMs);
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  await peers.call('measure', { on: true });
-  const cpuBefore = process.cpuUsage();
-  const windowStarted = performance.now();
-  await sleep(s.windowMs);
-  const cpu = process.cpuUsage(cpuBefore);
-  const bridgeCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - windowStarted)) * 100;
-  await peers.call('measure', { on: false });
-  loop.disable();
+  const quiet = await measureWindow(peers, bridge.app.sip!.rtp, { windowMs: s.windowMs, lateThresholdMs: s.lateThresholdMs });
+  let stalled: WindowResult | undefined;
+  if (s.stalls) {
+    await sleep(SETTLE_MS);
+    progress(`${s.windowMs} ms more, the main loop stalled ${s.stalls.stallMs} ms every ${s.stalls.everyMs} ms`);
+    stalled = await measureWindow(peers, bridge.app.sip!.rtp, {
+      windowMs: s.windowMs,
+      lateThresholdMs: s.lateThresholdMs,
+      stalls: s.stalls,
+    });
+  }
+
+  // The callers must be sending for the model to hear them; without caller audio there is no barge-in.
+  const bargers = s.callerAudio ? placedPeers.slice(0, s.bargeInCalls) : [];
+  if (bargers.length > 0) {
+    await sleep(SETTLE_MS);
+    progress(`${bargers.length} callers ask, let the answer play 500 ms, and talk over it`);
+    await runBargeIns(peers, bargers);
+  }
+  const { peers: conversations } = bargers.length > 0 ? await peers.call('conversation', {}) : { peers: [] };
 
   progress(`${placed.length} BYEs, one at a time`);
   const ends = new ModelSessionEnds(bridge.model, 120_000);
@@ -101,17 +123,14 @@ export async function runStreamPhase(
       byeAnomalies.push(`${call.from}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  // Analysed only now: sorting tens of thousands of samples in the child takes CPU the BYEs need.
-  const receiver = await peers.call('summary', { lateThresholdMs: s.lateThresholdMs }, 30_000);
   await peers.call('close', {});
   return {
     inviteTo200Ms: placed.map((call) => call.inviteTo200Ms),
     inviteFailures,
-    receiver,
-    bridgeCpuPercent,
-    bridgeLoopDelayP99Ms: loop.percentile(99) / 1e6,
-    bridgeLoopDelayMaxMs: loop.max / 1e6,
+    quiet,
+    stalled,
     byeToModelClosedMs,
     byeAnomalies,
+    conversations,
   };
 }

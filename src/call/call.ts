@@ -201,6 +201,10 @@ export class Call {
         this.#log.warn({ detail: event.detail }, 'media protocol error');
         void this.close('protocol_error', event.detail);
         return;
+      case 'media_failed':
+        this.#log.error({ detail: event.detail }, 'media path failed');
+        void this.close('media_failed', event.detail);
+        return;
       default:
         assertNever(event, 'media event');
     }

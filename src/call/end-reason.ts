@@ -16,6 +16,7 @@ export const END_REASONS = [
   'ai_rejected_config', // the model refused the agent's configuration once the call was up (a voice it does not speak)
   'protocol_error', // malformed or unauthenticated media from the far end
   'media_overrun', // the caller's stream kept sending audio faster than real time (realtime-budget.ts)
+  'media_failed', // our own media path failed (the RTP I/O thread died); the caller cannot be heard or answered
   'admin_hangup', // an operator hung the call up through the admin API
   'shutdown', // the process is shutting down and drained this call
 ] as const;

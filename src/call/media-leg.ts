@@ -55,7 +55,12 @@ export type MediaEvent =
   /** The far end ended the stream (stop message or socket closed). */
   | { type: 'hangup'; detail: string }
   /** The far end sent something we cannot accept; the leg is closing. */
-  | { type: 'protocol_error'; detail: string };
+  | { type: 'protocol_error'; detail: string }
+  /**
+   * Our own side of the media failed (the RTP I/O thread died): the leg can neither send nor
+   * receive audio any more, and is already closed.
+   */
+  | { type: 'media_failed'; detail: string };
 
 /** What a media adapter knows about a call when its stream starts. */
 export interface CallIdentity {

@@ -69,6 +69,7 @@ export const configSchema = z
             portMin: z.number().int().min(1024).max(65534),
             portMax: z.number().int().min(1025).max(65535),
             idleAudio: z.enum(['silence', 'none']),
+            sendThread: z.enum(['worker', 'main']),
           })
           .strict()
           .refine((rtp) => rtp.portMax - rtp.portMin >= 3, { message: 'portMax must leave room for at least two calls above portMin' }),

@@ -7,15 +7,23 @@
  * 2. `node dist/main.js --simulate` becomes ready (/readyz 200), answers one call from the
  *    simulated Twilio caller (greeting, a question, the answer starts, the caller hangs up), writes its
  *    record (GET /calls), and stops cleanly on SIGTERM.
+ * 3. `node dist/main.js --simulate` with SIP on, connected to the drachtio-server simulator (run
+ *    here), answers an INVITE and sends the greeting as RTP from its RTP I/O thread (a worker
+ *    loaded from dist/ with plain node: tsx is not there in production), ends on the caller's BYE
+ *    and stops cleanly on SIGTERM.
  *
  * Prints one JSON line; exits 1 on the first failure, with the program's output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createSocket, type Socket } from 'node:dgram';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mulawDecode } from '../audio/g711.js';
+import { parseRtp } from '../sip/rtp/rtp-packet.js';
 import { hangup, say, SimulatedCaller, waitForAgentAudio, waitForAgentSilence } from './caller/index.js';
+import { DrachtioServerSim } from './drachtio/drachtio-server-sim.js';
 import { createModuleTrace } from './module-trace.js';
 
 const MAIN = resolve('dist/main.js');
@@ -174,13 +182,96 @@ async function simulatedCall(): Promise<Record<string, unknown>> {
   }
 }
 
+/** The far end's RTP socket: counts the bridge's packets that carry sound (the greeting), not idle silence. */
+function rtpFarEnd(): Promise<{ socket: Socket; port: number; audible: () => number }> {
+  return new Promise((done, fail) => {
+    const socket = createSocket('udp4');
+    let audible = 0;
+    socket.on('message', (data) => {
+      const parsed = parseRtp(data);
+      if (parsed.ok && mulawDecode(parsed.packet.payload).some((sample) => Math.abs(sample) > 300)) audible += 1;
+    });
+    socket.once('error', fail);
+    socket.bind(0, '127.0.0.1', () => done({ socket, port: socket.address().port, audible: () => audible }));
+  });
+}
+
+/** 3: --simulate with SIP: one call answered, its greeting sent as RTP by the RTP thread, BYE, a clean stop. */
+async function simulatedSipCall(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'qpb-smoke-sip-'));
+  const drachtio = await DrachtioServerSim.start();
+  const farEnd = await rtpFarEnd();
+  const config = join(dir, 'bridge.yaml');
+  // Below the ephemeral range, so no other socket on the machine sits on these ports.
+  writeFileSync(
+    config,
+    [
+      'sip:',
+      '  allowFrom: ["127.0.0.0/8", "198.51.100.0/24"]',
+      '  rtp: { bindAddress: 127.0.0.1, advertisedAddress: 127.0.0.1, portMin: 29400, portMax: 29499, sendThread: worker }',
+      '',
+    ].join('\n'),
+  );
+  const program = new Program([], ['--simulate'], {
+    BRIDGE_CONFIG: config,
+    BRIDGE_MEDIA_TOKEN: randomBytes(16).toString('hex'),
+    RECORDS_DB_PATH: ':memory:',
+    SIP_ENABLED: 'true',
+    DRACHTIO_HOST: drachtio.host,
+    DRACHTIO_PORT: String(drachtio.port),
+    DRACHTIO_SECRET: 'cymru',
+  });
+  try {
+    await program.listening();
+    const started = program.output.split('\n').find((line) => line.includes('"msg":"SIP front end started"'));
+    check(started?.includes('"rtpThread":"worker"') === true, `the SIP front end did not say it runs RTP in the worker thread: ${started}`);
+    await withTimeout(drachtio.waitForRoute('invite'), 'the bridge to register for INVITEs');
+    const offer = [
+      'v=0',
+      'o=carrier 1 1 IN IP4 127.0.0.1',
+      's=call',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${farEnd.port} RTP/AVP 0 101`,
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=ptime:20',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+    const invite = drachtio.sendInvite({ from: 'sip:+15551230000@carrier.example', to: 'sip:+15550100@bridge.example', sdp: offer });
+    const dialog = await withTimeout(invite.answered(), 'the 200 OK');
+    drachtio.sendAck(dialog);
+    await program.until(() => (farEnd.audible() >= 25 ? true : undefined), 'half a second of greeting as RTP');
+    const bye = await withTimeout(drachtio.sendBye(dialog).finalResponse(), 'the answer to BYE');
+    check(bye.status === 200, `BYE answered ${bye.status}`);
+    check((await program.stop()) === 0, 'SIP: exit code after SIGTERM is not 0');
+    check(!program.output.includes('"msg":"RTP thread'), 'the RTP thread reported a failure');
+    return { rtpThread: 'worker', audiblePackets: farEnd.audible() };
+  } catch (err) {
+    program.kill();
+    throw Object.assign(err as Error, { output: program.output });
+  } finally {
+    farEnd.socket.close();
+    await drachtio.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const dist = distPackages();
   const production = await productionStart();
   const call = await simulatedCall();
+  const sipCall = await simulatedSipCall();
   console.log(
-    JSON.stringify({ smoke: 'ok', distImports: dist, productionStart: { simModulesLoaded: 0, modulesLoaded: production.modules }, call }),
+    JSON.stringify({
+      smoke: 'ok',
+      distImports: dist,
+      productionStart: { simModulesLoaded: 0, modulesLoaded: production.modules },
+      call,
+      sipCall,
+    }),
   );
 }
 

@@ -10,9 +10,8 @@ import type { Logger } from 'pino';
 import type { CallIdentity, MediaAdmission } from '../call/media-leg.js';
 import type { RejectReason } from '../call/registry.js';
 import { assertNever } from '../call/end-reason.js';
-import type { RtpClock } from './rtp/rtp-clock.js';
-import { RtpLeg } from './rtp/rtp-leg.js';
-import { RtpPortsExhaustedError, type RtpPortAllocator } from './rtp/port-allocator.js';
+import { RtpPortsExhaustedError } from './rtp/port-allocator.js';
+import type { RtpStream, RtpStreams } from './rtp/rtp-stream.js';
 import { SdpAnswerer } from './sdp/build-answer.js';
 import { readOffer, type OfferRejection } from './sdp/read-offer.js';
 import { SipCallLeg } from './sip-call-leg.js';
@@ -27,11 +26,8 @@ export interface InviteHandlerDeps {
   allowList: SourceAllowList;
   busyStatus: 486 | 503;
   rtp: {
-    bindAddress: string;
     advertisedAddress: string;
-    allocator: RtpPortAllocator;
-    clock: RtpClock;
-    idleAudio: 'silence' | 'none';
+    streams: RtpStreams;
   };
   logger: Logger;
   /** Counts refusals by status, for metrics. */
@@ -110,14 +106,10 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
   const reading = readOffer(req.body);
   if (!reading.ok) return refuse(offerStatus(reading.reason), reading.reason);
 
-  let rtp: RtpLeg;
+  let rtp: RtpStream;
   try {
-    rtp = await RtpLeg.open({
-      localAddress: deps.rtp.bindAddress,
+    rtp = await deps.rtp.streams.open({
       audio: reading.audio,
-      allocator: deps.rtp.allocator,
-      clock: deps.rtp.clock,
-      idleAudio: deps.rtp.idleAudio,
       onError: (err) => log.error({ err }, 'RTP event handler failed'),
     });
   } catch (err) {

@@ -1,19 +1,19 @@
 /**
- * The caller's side of a call we answered over SIP: RTP media (RtpLeg) plus the SIP dialog.
+ * The caller's side of a call we answered over SIP: RTP media (an RtpStream) plus the SIP dialog.
  * To the call core it is one MediaLeg; here the dialog's events become media events (BYE →
  * hangup, INFO → digits, re-INVITE → hold) and the call's commands become SIP (close → BYE with
  * the end reason, transfer → REFER).
  */
 import type { Logger } from 'pino';
 import type { MediaEvent, MediaLeg, TransferOutcome } from '../call/media-leg.js';
-import type { RtpLeg } from './rtp/rtp-leg.js';
+import type { RtpStream } from './rtp/rtp-stream.js';
 import { readOffer } from './sdp/read-offer.js';
 import type { SdpAnswerer } from './sdp/build-answer.js';
 import type { SipDialog, SipRequest, SipResponse } from './srf-shapes.js';
 import { referredBy, referTarget, sipfragStatus } from './refer.js';
 
 export interface SipCallLegDeps {
-  rtp: RtpLeg;
+  rtp: RtpStream;
   answerer: SdpAnswerer;
   logger: Logger;
   /** The number the caller dialed: Referred-By names it, so the target sees who handed the call over. */

@@ -90,6 +90,20 @@ describe('a call', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('ends once as media_failed when its own media path fails, whatever the leg reports after', async () => {
+    const { call, leg, ai, records } = buildCall();
+    await call.start();
+    call.onMedia({ type: 'media_failed', detail: 'RTP thread exited (code 1)' });
+    call.onMedia({ type: 'hangup', detail: 'caller sent BYE' });
+    await call.close('caller_hangup');
+    expect(records).toHaveLength(1);
+    expect(records[0]!.endReason).toBe('media_failed');
+    expect(records[0]!.endDetail).toBe('RTP thread exited (code 1)');
+    expect(ai.last.closed).toBe(true);
+    expect(leg.closedWith).toBe('media_failed');
+    expect(leg.closeCount).toBe(1);
+  });
+
   it('ends with ai_connect_failed when the model rejects the key, and closes the leg', async () => {
     const ai = new FakeAiConnector();
     ai.fail = authFailure();

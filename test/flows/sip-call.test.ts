@@ -4,12 +4,14 @@
  * the model. What the caller hears is checked on the wire (PCMU payloads and their arrival
  * times), what the model heard in the simulator's record, what happened in the call record.
  */
+import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulawDecode, mulawEncode } from '../../src/audio/g711.js';
 import { loadCallerFixture } from '../../src/sim/caller/index.js';
 import type { SimulatedSession } from '../../src/sim/qwen/session-record.js';
 import { RtpPeer, waitUntil, type Received } from '../sip/rtp/rtp-peer.js';
 import { DrachtioServerSim, type InviteTransaction, type SimDialog } from '../../src/sim/drachtio/drachtio-server-sim.js';
+import { spawnRtpThread, type SpawnRtpThread } from '../../src/sip/rtp/worker/spawn-rtp-thread.js';
 import { agentsFolder } from '../support/agent-folder.js';
 import { startBridge, type Bridge, type StartBridgeOptions } from '../support/bridge-harness.js';
 
@@ -44,11 +46,13 @@ function pcmuOffer(rtpPort: number): string {
 
 /** The bridge with SIP on, connected to a fresh drachtio simulator that routes INVITEs to it. */
 async function startSipBridge(
-  opts: { maxCalls?: number; maxCallMs?: number; sim?: StartBridgeOptions['sim'] } = {},
+  opts: { maxCalls?: number; maxCallMs?: number; sim?: StartBridgeOptions['sim']; spawnRtpThread?: SpawnRtpThread } = {},
 ): Promise<{ bridge: Bridge; drachtio: DrachtioServerSim }> {
   drachtio = await DrachtioServerSim.start();
+  const spawnRtpThread = opts.spawnRtpThread;
   bridge = await startBridge({
     ...(opts.sim ? { sim: opts.sim } : {}),
+    ...(spawnRtpThread ? { overrides: () => ({ spawnRtpThread }) } : {}),
     env: {
       SIP_ENABLED: 'true',
       DRACHTIO_HOST: '127.0.0.1',
@@ -59,7 +63,7 @@ async function startSipBridge(
     configure: (config) => {
       config.sip.reconnectMaxDelayMs = 200;
       config.sip.allowFrom = ['127.0.0.0/8', '198.51.100.0/24'];
-      config.sip.rtp = { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 399, idleAudio: 'silence' };
+      config.sip.rtp = { ...config.sip.rtp, bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: RTP_PORT_MIN, portMax: RTP_PORT_MIN + 399, idleAudio: 'silence' };
       // The agent's own maximum call duration, shortened (an agent file with only that changed).
       if (opts.maxCallMs !== undefined) {
         config.agentsPath = agentsFolder({
@@ -333,5 +337,49 @@ describe('a SIP call through the bridge', () => {
     expect(after.UDPWrap ?? 0).toBeLessThanOrEqual(before.UDPWrap ?? 0);
     expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0);
     expect(after.Timeout ?? 0).toBeLessThanOrEqual((before.Timeout ?? 0) + 1);
+    // The RTP sockets and the send clock live in the RTP thread: it holds none of them any more.
+    let rtp = await bridge.app.sip!.rtp.inspect();
+    for (let i = 0; i < 100 && (rtp.threadHandles?.UDPWrap ?? 0) + (rtp.threadHandles?.Timeout ?? 0) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      rtp = await bridge.app.sip!.rtp.inspect();
+    }
+    expect(rtp.thread).toBe('worker');
+    expect(rtp.streams).toBe(0);
+    expect(rtp.threadHandles?.UDPWrap ?? 0).toBe(0);
+    expect(rtp.threadHandles?.Timeout ?? 0).toBe(0);
+  }, 30_000);
+
+  it('ends its calls as media_failed, with BYE, when the RTP thread dies; the next call gets a new thread', async () => {
+    const threads: Worker[] = [];
+    const { bridge, drachtio } = await startSipBridge({
+      spawnRtpThread: (settings) => {
+        const thread = spawnRtpThread(settings);
+        threads.push(thread);
+        return thread;
+      },
+    });
+    const peer = await openPeer();
+    await call(drachtio, peer);
+    await waitUntil(() => peer.received.some(loud), 'greeting audio at the RTP peer', 8_000);
+
+    // Ended from outside, as a crash would: the bridge did not ask for it.
+    await threads[0]!.terminate();
+    const bye = await drachtio.appRequest('BYE');
+    expect(bye.message.get('Reason')).toBe('Q.850;cause=16;text="media_failed"');
+    drachtio.respondTo(bye, 200);
+    const record = await bridge.ended(1);
+    expect(record.endReason).toBe('media_failed');
+    expect(record.endDetail).toBe('the RTP thread exited (code 1)');
+    expect(bridge.app.sip!.rtpPortsInUse()).toBe(0);
+
+    const heard = peer.received.length;
+    const second = await call(drachtio, peer, 'sip:+15551239999@carrier.example');
+    expect(threads).toHaveLength(2);
+    await waitUntil(() => peer.received.slice(heard).some(loud), 'the second call’s greeting', 8_000);
+    expect((await drachtio.sendBye(second.dialog).finalResponse()).status).toBe(200);
+    const secondRecord = await bridge.ended(2);
+    expect(secondRecord.endReason).toBe('caller_hangup');
+    // The first call ended once: one record, one reason.
+    expect(bridge.records.map((r) => r.endReason)).toEqual(['media_failed', 'caller_hangup']);
   }, 30_000);
 });

@@ -51,6 +51,7 @@ async function sipBridge(transferTimeoutMs: number): Promise<{ bridge: Bridge; d
       config.sip.reconnectMaxDelayMs = 200;
       config.sip.allowFrom = ['198.51.100.0/24'];
       config.sip.rtp = {
+        ...config.sip.rtp,
         bindAddress: '127.0.0.1',
         advertisedAddress: '127.0.0.1',
         portMin: RTP_PORT_MIN,

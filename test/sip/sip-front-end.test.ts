@@ -46,6 +46,8 @@ let refusal: RejectReason | undefined;
 /** When set, admission answers this later (as a cluster's seat does) instead of admitting. */
 let seatRefusal: string | undefined;
 let portBase = 43000;
+/** Each test runs with RTP in the worker thread (the default) and on the main thread (the fallback). */
+let sendThread: 'worker' | 'main' = 'worker';
 
 async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}): Promise<void> {
   srf = new Srf();
@@ -56,7 +58,7 @@ async function start(opts: { allowFrom?: string[]; busyStatus?: 486 | 503 } = {}
     drachtio: { host: '127.0.0.1', port: sim.port, secret: 'cymru', reconnectMaxDelayMs: 200 },
     allowFrom: opts.allowFrom ?? ['0.0.0.0/0'],
     busyStatus: opts.busyStatus ?? 486,
-    rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: portBase, portMax: portBase + 19, idleAudio: 'none' },
+    rtp: { bindAddress: '127.0.0.1', advertisedAddress: '127.0.0.1', portMin: portBase, portMax: portBase + 19, idleAudio: 'none', sendThread },
     refusal: () => refusal,
     admit: (identity, leg: MediaLeg) => {
       if (seatRefusal !== undefined) return Promise.resolve({ accepted: false as const, reason: seatRefusal });
@@ -81,7 +83,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const call of admitted) call.leg.close('test over');
   const closed = new Promise((resolve) => (srf as unknown as EventEmitter).once('close', resolve));
-  front.close();
+  await front.close();
   await closed;
   peer.close();
   await sim.close();
@@ -98,7 +100,17 @@ async function answeredCall(sdp = offer(peer.address.port)): Promise<{ invite: I
   return { invite, answer, call };
 }
 
-describe('SIP front end', () => {
+describe.each(['worker', 'main'] as const)('SIP front end, RTP on the %s thread', (thread) => {
+  beforeEach(() => {
+    sendThread = thread;
+  });
+
+  it('says which thread runs RTP', async () => {
+    await start();
+    expect(front.rtp.thread).toBe(thread);
+    expect(await front.rtp.inspect()).toMatchObject({ thread, streams: 0 });
+  });
+
   it('answers an INVITE with PCMU (the caller’s first choice) and telephone-event, and sends paced RTP', async () => {
     await start();
     const { invite, answer, call } = await answeredCall();

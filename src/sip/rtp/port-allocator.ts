@@ -20,7 +20,16 @@ export interface RtpPortRange {
   maxPort: number;
 }
 
-export class RtpPortAllocator {
+/**
+ * Where an RTP leg gets its port and gives it back. The allocator below is the real one; the RTP
+ * I/O thread hands its legs the one port the main thread already allocated.
+ */
+export interface RtpPortSource {
+  allocate(): number;
+  release(port: number): void;
+}
+
+export class RtpPortAllocator implements RtpPortSource {
   readonly capacity: number;
   readonly #free: number[] = [];
   #head = 0;

@@ -10,7 +10,15 @@
  * slots are skipped (RTP timestamps still advance with elapsed time, so the far end sees a gap).
  *
  * The timer runs only while someone is subscribed, so an idle process (or a test) has none.
+ *
+ * A timer fires on the event loop's whole-millisecond clock: measured in a worker thread on this
+ * project's 2-core machines, between 0.36 ms early (p50) and 1.1–1.3 ms late (p99) around the due
+ * time. A thread that does nothing but send RTP can do better: given `waitUntil`, the clock sets
+ * its timer `wakeEarlyMs` before each slot and waits out the rest blocking, which lands within
+ * about 0.1 ms (p90) of the due time, at no CPU cost (a futex wait, not a spin).
  */
+import { SlotTiming } from './slot-timing.js';
+
 export interface RtpClock {
   readonly slotMs: number;
   /** The clock's time base (monotonic milliseconds); legs timestamp arrivals with it. */
@@ -29,16 +37,27 @@ export interface RtpClockDeps {
   maxCatchUpSlots?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /**
+   * Blocks until the monotonic clock reaches `dueMs`. Only for a thread with nothing else to do
+   * meanwhile (the RTP I/O thread): on the main thread it would hold up every call.
+   */
+  waitUntil?: (dueMs: number) => void;
+  /** With `waitUntil`: how long before each slot the timer fires (default 2 ms). */
+  wakeEarlyMs?: number;
 }
 
 type SlotListener = (slot: number, nowMs: number) => void;
 
 export class SharedRtpClock implements RtpClock {
   readonly slotMs: number;
+  /** How late each slot's work started and finished (all subscribers run), since the last reset. */
+  readonly timing = new SlotTiming();
   readonly #now: () => number;
   readonly #maxCatchUpSlots: number;
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
   readonly #clearTimer: (handle: unknown) => void;
+  readonly #waitUntil: ((dueMs: number) => void) | undefined;
+  readonly #wakeEarlyMs: number;
   /** Replaced, never mutated, so a tick can iterate while listeners come and go. */
   #listeners: SlotListener[] = [];
   #timer: unknown;
@@ -52,6 +71,8 @@ export class SharedRtpClock implements RtpClock {
     this.#maxCatchUpSlots = deps.maxCatchUpSlots ?? 5;
     this.#setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.#clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+    this.#waitUntil = deps.waitUntil;
+    this.#wakeEarlyMs = deps.waitUntil ? (deps.wakeEarlyMs ?? 2) : 0;
   }
 
   now(): number {
@@ -88,11 +109,12 @@ export class SharedRtpClock implements RtpClock {
 
   #schedule(): void {
     const nextDueMs = this.#originMs + (this.#lastSlot + 1) * this.slotMs;
-    this.#timer = this.#setTimer(this.#tick, Math.max(1, nextDueMs - this.#now()));
+    this.#timer = this.#setTimer(this.#tick, Math.max(1, nextDueMs - this.#wakeEarlyMs - this.#now()));
   }
 
   #tick = (): void => {
     this.#timer = undefined;
+    this.#waitUntil?.(this.#originMs + (this.#lastSlot + 1) * this.slotMs);
     const now = this.#now();
     const dueSlot = Math.floor((now - this.#originMs) / this.slotMs);
     let slot = this.#lastSlot + 1;
@@ -105,6 +127,8 @@ export class SharedRtpClock implements RtpClock {
     let failed = false;
     for (; slot <= dueSlot; slot++) {
       this.#lastSlot = slot;
+      const dueMs = this.#originMs + slot * this.slotMs;
+      const startMs = this.#now();
       for (const listener of this.#listeners) {
         // One leg's bug must not silence every other call; it still surfaces after the tick.
         try {
@@ -114,6 +138,7 @@ export class SharedRtpClock implements RtpClock {
           failed = true;
         }
       }
+      this.timing.record(startMs - dueMs, this.#now() - dueMs);
     }
     if (this.#listeners.length > 0) this.#schedule();
     if (failed) throw failure;

@@ -20,14 +20,14 @@ import { directionReceives, directionSends, type MediaDirection } from '../sdp/m
 import type { NegotiatedAudio } from '../sdp/negotiate-audio.js';
 import { g711Payload, type G711Payload } from './g711-payload.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import type { RtpPortAllocator } from './port-allocator.js';
+import type { RtpPortSource } from './port-allocator.js';
 import type { RtpClock } from './rtp-clock.js';
 import { emptyRtpCounters, type RtpCounters } from './rtp-counters.js';
 import { isRtcp, parseRtp, type RtpPacket } from './rtp-packet.js';
 import { RtpSender } from './rtp-sender.js';
 import { SourceLatch, type UdpAddress } from './source-latch.js';
 import { DtmfReceiver } from './telephone-event.js';
-import { bindUdpSocket, type BindRtpSocket, type RtpSocket } from './udp-socket.js';
+import { bindUdpSocket, isAddressUnavailable, type BindRtpSocket, type RtpSocket } from './udp-socket.js';
 
 const SAMPLE_RATE_HZ = 8000;
 const FRAME_MS = 20;
@@ -37,7 +37,7 @@ export interface RtpLegOptions {
   /** Interface address to bind (may differ from the address advertised in SDP behind NAT). */
   localAddress: string;
   audio: NegotiatedAudio;
-  allocator: RtpPortAllocator;
+  allocator: RtpPortSource;
   /** The process's shared send clock. */
   clock: RtpClock;
   bind?: BindRtpSocket;
@@ -66,11 +66,6 @@ export interface RtpLegOptions {
   onError?(err: unknown): void;
   /** Ports to try when another process holds the allocated one (default 8). */
   bindAttempts?: number;
-}
-
-function isAddressUnavailable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'EADDRINUSE' || code === 'EACCES';
 }
 
 export class RtpLeg implements MediaLeg {

@@ -4,7 +4,8 @@
  * composition root decides socket options in one place.
  */
 import { createSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { UdpAddress } from './source-latch.js';
 
 export interface RtpSocket {
@@ -18,12 +19,37 @@ export interface RtpSocketHandlers {
   onError(err: Error): void;
 }
 
+/**
+ * dgram resolves every destination through its lookup function, and dns.lookup answers even an
+ * IP literal only on the next tick: each packet would leave after the whole task that sent it
+ * (a send clock's slot: every other stream's packet, and whatever the slot does next). RTP
+ * targets are IP literals (SDP addresses, latched sources), so answering those at once puts the
+ * packet on the wire inside send(). Names still go to dns.lookup.
+ */
+export function literalLookup(
+  address: string,
+  // Typed as dns.lookup's options; dgram passes the socket's family (4 or 6).
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const literal = isIP(address);
+  if (literal !== 0) callback(null, address, literal);
+  else if (typeof options === 'number') dnsLookup(address, options, callback);
+  else dnsLookup(address, options, callback);
+}
+
+/** The bind failed because the port is taken (another process) or refused: worth trying another port. */
+export function isAddressUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EADDRINUSE' || code === 'EACCES';
+}
+
 /** Binds a socket on `address:port`; rejects (EADDRINUSE, EACCES, …) when it cannot. */
 export type BindRtpSocket = (address: string, port: number, handlers: RtpSocketHandlers) => Promise<RtpSocket>;
 
 export const bindUdpSocket: BindRtpSocket = (address, port, handlers) =>
   new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
     const onBindError = (err: Error): void => {
       try {
         socket.close();

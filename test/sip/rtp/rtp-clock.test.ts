@@ -84,4 +84,39 @@ describe('SharedRtpClock', () => {
     expect(() => vi.advanceTimersByTime(20)).toThrow('bug in one leg');
     expect(ticks).toBe(2);
   });
+
+  it('with a blocking wait, wakes early and waits out the rest, so every slot starts exactly on its boundary', () => {
+    let nowMs = 0;
+    const timers: Array<{ fn: () => void; atMs: number }> = [];
+    const waited: Array<{ fromMs: number; toMs: number }> = [];
+    const clock = new SharedRtpClock({
+      now: () => nowMs,
+      setTimer: (fn, ms) => timers.push({ fn, atMs: nowMs + ms }),
+      clearTimer: () => undefined,
+      wakeEarlyMs: 2,
+      waitUntil: (dueMs) => {
+        waited.push({ fromMs: nowMs, toMs: dueMs });
+        nowMs = Math.max(nowMs, dueMs);
+      },
+    });
+    const slots: Array<[number, number]> = [];
+    clock.subscribe((slot, atMs) => slots.push([slot, atMs]));
+    for (let i = 0; i < 3; i++) {
+      const timer = timers.shift()!;
+      // The event loop's timer is a little late (as real ones are), but still before the boundary.
+      nowMs = timer.atMs + 0.7;
+      timer.fn();
+    }
+    expect(waited).toEqual([
+      { fromMs: 18.7, toMs: 20 },
+      { fromMs: 38.7, toMs: 40 },
+      { fromMs: 58.7, toMs: 60 },
+    ]);
+    expect(slots).toEqual([
+      [1, 20],
+      [2, 40],
+      [3, 60],
+    ]);
+    expect(clock.timing.summary()).toMatchObject({ slots: 3, startLateMaxMs: 0, doneLateMaxMs: 0 });
+  });
 });
