@@ -170,7 +170,7 @@ export default tseslint.config(
   },
   {
     // Command-line drivers print their results for a person; everything else logs through pino.
-    files: ['src/sim/**', 'src/bench/**', 'src/main.ts', 'src/probe/probe.ts'],
+    files: ['src/sim/**', 'src/bench/**', 'src/main.ts', 'src/probe/probe.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

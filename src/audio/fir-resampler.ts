@@ -10,6 +10,7 @@
  * clamped to int16 (the filter overshoots on full-scale input).
  */
 import { firDesignFor, kaiserLowpass, type FirDesign } from './fir-design.js';
+import { FirSimd, SIMD_SLICE_SAMPLES } from './fir-simd.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { StreamResampler } from './resampler.js';
 
@@ -45,13 +46,17 @@ export class FirResampler implements StreamResampler {
   readonly #nextPhase: Int32Array;
   readonly #inputAdvance: Int32Array;
   readonly #work: Float64Array;
+  /** The same two loops in WebAssembly SIMD, bit-identical; undefined: the JavaScript loops run. */
+  readonly #simd: FirSimd | undefined;
+  readonly #sliceSamples: number;
   readonly #output = new OutputBuffer();
   #phase = 0;
   /** Start in `#work` of the next output's window, relative to the start of the next input. */
   #nextFirst = 0;
   #disposed = false;
 
-  constructor(fromHz: number, toHz: number) {
+  /** `simd: false` keeps the JavaScript loops (the tests compare both). */
+  constructor(fromHz: number, toHz: number, opts: { simd?: boolean } = {}) {
     const design = firDesignFor(fromHz, toHz);
     this.fromHz = fromHz;
     this.toHz = toHz;
@@ -88,7 +93,15 @@ export class FirResampler implements StreamResampler {
       // Average the mirrored pair so rounding in the design cannot make the halves disagree.
       for (let q = 0; q < half; q++) this.#halfTaps[q] = (h[q]! + h[tapsPerPhase - 1 - q]!) / 2;
     }
-    this.#work = new Float64Array(tapsPerPhase - 1 + MAX_SLICE_SAMPLES);
+    const kernelTaps = this.#pairTaps.length > 0 ? this.#pairTaps : this.#halfTaps;
+    this.#simd = opts.simd !== false && kernelTaps.length > 0 ? FirSimd.create(kernelTaps, tapsPerPhase, half) : undefined;
+    this.#sliceSamples = this.#simd === undefined ? MAX_SLICE_SAMPLES : SIMD_SLICE_SAMPLES;
+    this.#work = this.#simd?.work ?? new Float64Array(tapsPerPhase - 1 + MAX_SLICE_SAMPLES);
+  }
+
+  /** Whether the WebAssembly SIMD loops run (false where they are unavailable, or for 24→16 kHz). */
+  get simd(): boolean {
+    return this.#simd !== undefined;
   }
 
   process(input: Int16Array): Int16Array {
@@ -96,8 +109,9 @@ export class FirResampler implements StreamResampler {
     const { up, down } = this.design;
     const out = this.#output.reserve(Math.ceil((input.length * up) / down) + 1);
     let produced = 0;
-    for (let start = 0; start < input.length; start += MAX_SLICE_SAMPLES) {
-      const slice = input.length <= MAX_SLICE_SAMPLES ? input : input.subarray(start, start + MAX_SLICE_SAMPLES);
+    const sliceSamples = this.#sliceSamples;
+    for (let start = 0; start < input.length; start += sliceSamples) {
+      const slice = input.length <= sliceSamples ? input : input.subarray(start, start + sliceSamples);
       produced = this.#processSlice(slice, out, produced);
     }
     return this.#output.view(produced);
@@ -119,11 +133,16 @@ export class FirResampler implements StreamResampler {
     const history = this.#tapsPerPhase - 1;
     const length = input.length;
     work.set(input, history);
+    const simd = this.#simd;
     const produced =
       this.#pairTaps.length > 0
-        ? this.#interpolateByTwo(length, out, outputStart)
+        ? simd
+          ? this.#interpolateByTwoSimd(simd, length, out, outputStart)
+          : this.#interpolateByTwo(length, out, outputStart)
         : this.#halfTaps.length > 0
-          ? this.#decimate(length, out, outputStart)
+          ? simd
+            ? this.#decimateSimd(simd, length, out, outputStart)
+            : this.#decimate(length, out, outputStart)
           : this.#polyphase(length, out, outputStart);
     work.copyWithin(0, length, length + history);
     return produced;
@@ -188,6 +207,29 @@ export class FirResampler implements StreamResampler {
       out[o++] = toInt16(s0 + s1 + (s2 + s3));
     }
     this.#nextFirst = first - length;
+    return o;
+  }
+
+  #interpolateByTwoSimd(simd: FirSimd, length: number, out: Int16Array, outputStart: number): number {
+    simd.interpolateByTwo(length);
+    const sums = simd.sums;
+    let o = outputStart;
+    for (let i = 0; i < 2 * length; i += 2) {
+      const sum = sums[i]!;
+      const diff = sums[i + 1]!;
+      out[o++] = toInt16(sum + diff);
+      out[o++] = toInt16(sum - diff);
+    }
+    return o;
+  }
+
+  #decimateSimd(simd: FirSimd, length: number, out: Int16Array, outputStart: number): number {
+    const first = this.#nextFirst;
+    const count = simd.decimate(this.design.down, first, length);
+    const sums = simd.sums;
+    let o = outputStart;
+    for (let k = 0; k < count; k++) out[o++] = toInt16(sums[k]!);
+    this.#nextFirst = first + count * this.design.down - length;
     return o;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { firDesignFor } from '../../src/audio/fir-design.js';
 import { FirResampler } from '../../src/audio/fir-resampler.js';
 import { createResamplerFactory } from '../../src/audio/resampler-factory.js';
@@ -126,5 +127,45 @@ describe('FirResampler buffers and limits', () => {
     const resampler = new FirResampler(8000, 16_000);
     resampler.dispose();
     expect(() => resampler.process(new Int16Array(160))).toThrow(/dispose/);
+  });
+});
+
+describe('FIR resampler: the WebAssembly SIMD loops', () => {
+  it('run on this Node, for both hot paths', () => {
+    expect(new FirResampler(8000, 16_000).simd).toBe(true);
+    expect(new FirResampler(24_000, 8000).simd).toBe(true);
+    expect(new FirResampler(8000, 16_000, { simd: false }).simd).toBe(false);
+  });
+
+  it('give bit-identical output to the JavaScript loops, for any chunking and at full scale', () => {
+    for (const [fromHz, toHz] of [
+      [8000, 16_000],
+      [24_000, 8000],
+      [16_000, 8000],
+    ] as const) {
+      const simd = new FirResampler(fromHz, toHz);
+      const js = new FirResampler(fromHz, toHz, { simd: false });
+      let state = 0x2545f491;
+      let compared = 0;
+      for (let chunk = 0; chunk < 200; chunk++) {
+        // Sizes from 1 sample to past the SIMD slice, so the slicing and carried state are exercised.
+        const input = new Int16Array(1 + ((chunk * 977) % 5000));
+        for (let i = 0; i < input.length; i++) {
+          state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+          // Every fifth chunk a full-scale square wave, where the filter overshoots and clamps.
+          input[i] = chunk % 5 === 0 ? (state & 1 ? 32_767 : -32_768) : (state >>> 16) - 32_768;
+        }
+        const fromSimd = simd.process(input).slice();
+        const fromJs = js.process(input);
+        expect(fromSimd).toEqual(fromJs);
+        compared += fromJs.length;
+      }
+      expect(compared).toBeGreaterThan(100_000);
+    }
+  });
+
+  it('are what fir-kernels.wat compiles to (npm run build:wasm)', async () => {
+    const { compiledKernelsSource } = await import('../../scripts/build-wasm.js');
+    expect(readFileSync(new URL('../../src/audio/fir-kernels-wasm.ts', import.meta.url), 'utf8')).toBe(await compiledKernelsSource());
   });
 });
