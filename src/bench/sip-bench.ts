@@ -23,6 +23,8 @@
  * stderr. Every wait is bounded, a watchdog ends a stuck run, and the child is killed whatever
  * happens.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { armWatchdog, positiveInteger, progressReporter, recordMachine } from './bench-cli.js';
 import { spawnRtpPeers, type RtpPeersChild } from './rtp-peers-child.js';
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     'stall-every-ms': { type: 'string', default: '100' },
     'barge-in-calls': { type: 'string', default: '10' },
     'send-thread': { type: 'string', default: 'worker' },
+    'cpu-profile': { type: 'string' },
   },
 });
 if (values['caller-audio'] !== 'on' && values['caller-audio'] !== 'off') throw new RangeError('--caller-audio must be on or off');
@@ -75,6 +78,12 @@ const settings: StreamPhaseSettings = {
       : undefined,
   bargeInCalls,
 };
+const profileDir = values['cpu-profile'];
+if (profileDir !== undefined) {
+  // The quiet window's main thread, as `npm run bench` profiles its rounds (profile-stages.ts).
+  mkdirSync(profileDir, { recursive: true });
+  settings.cpuProfilePath = join(profileDir, `sip-${settings.calls}-calls-${sendThread}.cpuprofile`);
+}
 const leakCalls = positiveInteger('leak-calls', values['leak-calls']);
 const leakConcurrency = positiveInteger('leak-concurrency', values['leak-concurrency']);
 

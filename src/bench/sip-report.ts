@@ -53,6 +53,8 @@ function windowFigures(w: WindowResult) {
     receiverCpuPercent: round(w.receiver.receiverCpuPercent, 1),
     callerSendsLate: w.receiver.callerSendsLate,
     bridgeCpuPercent: round(w.bridgeCpuPercent, 1),
+    bridgeMainThreadCpuPercent: w.mainThreadCpuPercent === null ? null : round(w.mainThreadCpuPercent, 1),
+    bridgeOtherThreadsCpuPercent: w.otherThreadsCpuPercent === null ? null : round(w.otherThreadsCpuPercent, 1),
     bridgeLoopDelayP99Ms: round(w.bridgeLoopDelayP99Ms),
     bridgeLoopDelayMaxMs: round(w.bridgeLoopDelayMaxMs),
     sendClockSlots: w.sendClock.slots,
@@ -106,6 +108,8 @@ export function assembleSipReport(m: SipBenchMeasurements) {
     // The quiet window (main loop left alone), under the keys earlier runs used.
     ...windowFigures(stream.quiet),
     loadAverage1mQuietWindow: round(stream.quiet.loadAverage1m),
+    /** The quiet window's main thread by stage, µs per call per 20 ms, with --cpu-profile. */
+    stages: stream.quiet.stages ?? null,
     warmupMs: s.warmupMs,
     receiverInChildProcess: true,
     withStalls:
@@ -169,6 +173,10 @@ function windowRows(w: WindowFigures, title: string): Array<[string, string]> {
     ['  slots with no packet', String(w.rtpMissingSlots)],
     ['  receiver (child) loop delay p99 / CPU', `${show(w.receiverLoopDelayP99Ms)} / ${show(w.receiverCpuPercent, ' %')}`],
     ['  bridge process CPU (% of one core, all threads)', show(w.bridgeCpuPercent, ' %')],
+    [
+      '  … main thread / other threads (the RTP thread, GC helpers)',
+      `${show(w.bridgeMainThreadCpuPercent, ' %')} / ${show(w.bridgeOtherThreadsCpuPercent, ' %')}`,
+    ],
     ['  bridge main loop delay p99 / max', `${show(w.bridgeLoopDelayP99Ms)} / ${show(w.bridgeLoopDelayMaxMs)}`],
     [
       '  send clock (own timing): slot started late p50 / p99 / max',

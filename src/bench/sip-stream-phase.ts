@@ -26,6 +26,8 @@ export interface StreamPhaseSettings {
   stalls: StallSettings | undefined;
   /** Calls whose caller barges in on the agent (the first ones placed). */
   bargeInCalls: number;
+  /** Set: the quiet window's main thread is CPU-profiled into this file. */
+  cpuProfilePath?: string;
 }
 
 export interface StreamPhaseResult {
@@ -81,7 +83,12 @@ export async function runStreamPhase(
 
   progress(`${placed.length} calls up; warm-up ${s.warmupMs} ms, then ${s.windowMs} ms of RTP measured in the child`);
   await sleep(s.warmupMs);
-  const quiet = await measureWindow(peers, bridge.app.sip!.rtp, { windowMs: s.windowMs, lateThresholdMs: s.lateThresholdMs });
+  const quiet = await measureWindow(peers, bridge.app.sip!.rtp, {
+    windowMs: s.windowMs,
+    lateThresholdMs: s.lateThresholdMs,
+    calls: placed.length,
+    ...(s.cpuProfilePath !== undefined && { cpuProfilePath: s.cpuProfilePath }),
+  });
   let stalled: WindowResult | undefined;
   if (s.stalls) {
     await sleep(SETTLE_MS);

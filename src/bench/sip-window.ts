@@ -6,7 +6,10 @@
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startCpuProfile } from './cpu-profile.js';
 import { startMainLoopStalls } from './main-loop-stalls.js';
+import { readProfile, stageBreakdown, type StageBreakdown } from './profile-stages.js';
+import { sampleThreadCpu, type ThreadCpuSample } from './thread-cpu.js';
 import type { RtpStreams } from '../sip/rtp/rtp-stream.js';
 import type { SlotTimingSummary } from '../sip/rtp/slot-timing.js';
 import type { RtpPeersChild } from './rtp-peers-child.js';
@@ -33,6 +36,11 @@ export interface WindowResult {
   sendClock: SlotTimingSummary;
   /** 1-minute load average at the start of the window. */
   loadAverage1m: number;
+  /** Of the process's CPU: the main thread's and every other thread's (the RTP thread, GC helpers); Linux only. */
+  mainThreadCpuPercent: number | null;
+  otherThreadsCpuPercent: number | null;
+  /** Main-thread CPU by stage, when the window was profiled (`--cpu-profile DIR`). */
+  stages?: StageBreakdown;
   /** The stalls this window ran, when it ran any. */
   stalls?: StallSettings & { count: number; stalledMs: number };
 }
@@ -40,20 +48,26 @@ export interface WindowResult {
 export async function measureWindow(
   peers: RtpPeersChild,
   rtp: RtpStreams,
-  s: { windowMs: number; lateThresholdMs: number; stalls?: StallSettings },
+  s: { windowMs: number; lateThresholdMs: number; stalls?: StallSettings; calls?: number; cpuProfilePath?: string },
 ): Promise<WindowResult> {
   const loadAverage1m = loadavg()[0] ?? 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   await rtp.inspect({ resetSendClock: true });
   await peers.call('measure', { on: true });
+  const profiler = s.cpuProfilePath === undefined ? undefined : await startCpuProfile();
   const stalls = s.stalls ? startMainLoopStalls(s.stalls.stallMs, s.stalls.everyMs) : undefined;
+  const threadsBefore = sampleThreadCpu();
   const cpuBefore = process.cpuUsage();
   const windowStarted = performance.now();
   await sleep(s.windowMs);
   const cpu = process.cpuUsage(cpuBefore);
+  const threadsAfter = sampleThreadCpu();
   const elapsedMs = performance.now() - windowStarted;
   const stalled = stalls?.stop();
+  if (profiler !== undefined && s.cpuProfilePath !== undefined) await profiler.stopInto(s.cpuProfilePath);
+  const threadPercent = (pick: (t: ThreadCpuSample) => number): number | null =>
+    threadsBefore && threadsAfter ? ((pick(threadsAfter) - pick(threadsBefore)) / elapsedMs) * 100 : null;
   await peers.call('measure', { on: false });
   const { sendClock } = await rtp.inspect();
   loop.disable();
@@ -66,6 +80,9 @@ export async function measureWindow(
     bridgeLoopDelayMaxMs: loop.max / 1e6,
     sendClock,
     loadAverage1m,
+    mainThreadCpuPercent: threadPercent((t) => t.mainMs),
+    otherThreadsCpuPercent: threadPercent((t) => t.otherMs),
+    ...(s.cpuProfilePath !== undefined && { stages: stageBreakdown(readProfile(s.cpuProfilePath), s.calls ?? 1) }),
     ...(s.stalls && stalled ? { stalls: { ...s.stalls, count: stalled.stalls, stalledMs: stalled.stalledMs } } : {}),
   };
 }
