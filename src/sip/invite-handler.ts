@@ -4,13 +4,15 @@
  * answer does not wait for the model.
  *
  *   source not allowed → 403 · no Contact → 400 · unknown number → 404 · full → 486/503 ·
- *   draining → 503 · no SDP → 488 · malformed SDP → 400 · no PCMU/PCMA → 488 · no RTP port → 503
+ *   draining → 503 · no SDP → 488 · malformed SDP → 400 · no PCMU/PCMA → 488 · no RTP port → 503 ·
+ *   RTP thread held back after failed starts → 503 with Retry-After
  */
 import type { Logger } from 'pino';
 import type { CallIdentity, MediaAdmission } from '../call/media-leg.js';
 import type { RejectReason } from '../call/registry.js';
 import { assertNever } from '../call/end-reason.js';
 import { RtpPortsExhaustedError } from './rtp/port-allocator.js';
+import { RtpThreadUnavailableError } from './rtp/worker/worker-rtp.js';
 import type { RtpStream, RtpStreams } from './rtp/rtp-stream.js';
 import { SdpAnswerer } from './sdp/build-answer.js';
 import { readOffer, type OfferRejection } from './sdp/read-offer.js';
@@ -114,6 +116,10 @@ async function handleInvite(deps: InviteHandlerDeps, req: SipRequest, res: SipRe
     });
   } catch (err) {
     if (err instanceof RtpPortsExhaustedError) return refuse(503, 'rtp_ports_exhausted');
+    if (err instanceof RtpThreadUnavailableError) {
+      // Logged once per failed start by the thread's owner; here it is one refusal among many.
+      return refuse(503, 'rtp_thread_unavailable', { 'Retry-After': String(Math.ceil(err.retryInMs / 1000)) });
+    }
     // Ports held by other processes, or a bad bind address: the call cannot have media.
     log.error({ err }, 'RTP socket could not be opened');
     return refuse(503, 'rtp_bind_failed');

@@ -16,7 +16,11 @@
  * - A barge-in (`clear`) and a close are posted at once, with whatever was pending before them.
  * - The thread posts one message per 20 ms slot with every stream's inbound audio and reports.
  * - If the thread dies, the error is logged and every stream it carried reports `media_failed`
- *   to its call (which ends with that reason, once); the next call starts a new thread.
+ *   to its call (which ends with that reason, once); the next call starts a new thread. A thread
+ *   that dies before it has answered anything never started (a missing file, a broken build):
+ *   the next one waits 1 s, then 2, 4 … up to 30 s, and calls offered meanwhile are refused (503
+ *   with Retry-After) without starting one, so a thread that cannot run is not restarted for
+ *   every INVITE of a burst.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -36,6 +40,20 @@ export interface WorkerRtpOptions extends RtpThreadSettings {
   spawn?: SpawnRtpThread;
   /** Ports to try when another process holds the allocated one (default 8). */
   bindAttempts?: number;
+  /** Monotonic milliseconds (tests: a clock they move). */
+  now?: () => number;
+}
+
+const RESTART_BACKOFF_MS = { first: 1_000, max: 30_000 } as const;
+
+/** Why a call was refused while the thread is held back after failed starts. */
+export class RtpThreadUnavailableError extends Error {
+  readonly retryInMs: number;
+  constructor(retryInMs: number) {
+    super(`the RTP thread failed to start; next attempt in ${Math.ceil(retryInMs)} ms`);
+    this.name = 'RtpThreadUnavailableError';
+    this.retryInMs = retryInMs;
+  }
 }
 
 /** What a thread that is not running holds: nothing. */
@@ -55,6 +73,12 @@ export class WorkerRtp implements RtpStreams {
   readonly #outbox = new FrameBatchWriter<StreamCommand>();
   readonly #link: RtpThreadLink;
   #worker: Worker | undefined;
+  /** The current thread has answered something: it started. */
+  #answered = false;
+  /** Threads in a row that died before answering; none is started before `#retryAt`. */
+  #failedStarts = 0;
+  #retryAt = 0;
+  readonly #now: () => number;
   #flush: NodeJS.Immediate | undefined;
   #nextId = 1;
   #closing = false;
@@ -62,6 +86,7 @@ export class WorkerRtp implements RtpStreams {
   /** Starts the thread at once, so a thread that cannot start shows in the log before the first call. */
   constructor(opts: WorkerRtpOptions) {
     this.#opts = opts;
+    this.#now = opts.now ?? (() => performance.now());
     this.#link = {
       sendFrame: (stream, frame) => {
         this.#outbox.addFrame(stream, frame);
@@ -131,7 +156,12 @@ export class WorkerRtp implements RtpStreams {
   }
 
   #bind(stream: number, port: number, request: RtpStreamRequest): Promise<void> {
-    const worker = (this.#worker ??= this.#spawn());
+    if (this.#worker === undefined) {
+      const waitMs = this.#retryAt - this.#now();
+      if (waitMs > 0) return Promise.reject(new RtpThreadUnavailableError(waitMs));
+      this.#worker = this.#spawn();
+    }
+    const worker = this.#worker;
     return new Promise((resolve, reject) => {
       this.#opening.set(stream, { resolve, reject });
       this.#updateRef();
@@ -140,9 +170,13 @@ export class WorkerRtp implements RtpStreams {
   }
 
   #spawn(): Worker {
+    this.#answered = false;
     const worker = (this.#opts.spawn ?? spawnRtpThread)({ localAddress: this.#opts.localAddress, idleAudio: this.#opts.idleAudio });
     worker.on('message', (message: FromRtpThread) => {
-      if (worker === this.#worker) this.#receive(message);
+      if (worker !== this.#worker) return;
+      this.#answered = true;
+      this.#failedStarts = 0;
+      this.#receive(message);
     });
     // An uncaught exception in the thread: 'exit' follows, and ends its calls.
     worker.on('error', (err) => this.#opts.logger.error({ err }, 'RTP thread failed'));
@@ -154,7 +188,14 @@ export class WorkerRtp implements RtpStreams {
   #onExit(worker: Worker, code: number): void {
     if (worker !== this.#worker) return;
     this.#worker = undefined;
-    this.#opts.logger.error({ exitCode: code, calls: this.#legs.size }, 'RTP thread exited; ending the calls it carried');
+    if (!this.#answered) this.#failedStarts += 1;
+    const backoffMs =
+      this.#failedStarts === 0 ? 0 : Math.min(RESTART_BACKOFF_MS.max, RESTART_BACKOFF_MS.first * 2 ** (this.#failedStarts - 1));
+    this.#retryAt = this.#now() + backoffMs;
+    this.#opts.logger.error(
+      { exitCode: code, calls: this.#legs.size, started: this.#answered, nextStartInMs: backoffMs },
+      'RTP thread exited; ending the calls it carried',
+    );
     this.#abandon(new Error(`the RTP thread exited (code ${code})`));
   }
 
