@@ -53,7 +53,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     /** One count, or a list (10,50,100): the first gives the report's main figures, each gets a sweep entry. */
-    calls: { type: 'string', default: '50' },
+    calls: { type: 'string', default: '50,10,100' },
     'start-calls': { type: 'string' },
     rounds: { type: 'string', default: '3' },
     windows: { type: 'string', default: '2' },
