@@ -65,12 +65,13 @@ export async function measureWindow(
   const threadsAfter = sampleThreadCpu();
   const elapsedMs = performance.now() - windowStarted;
   const stalled = stalls?.stop();
-  if (profiler !== undefined && s.cpuProfilePath !== undefined) await profiler.stopInto(s.cpuProfilePath);
   const threadPercent = (pick: (t: ThreadCpuSample) => number): number | null =>
     threadsBefore && threadsAfter ? ((pick(threadsAfter) - pick(threadsBefore)) / elapsedMs) * 100 : null;
   await peers.call('measure', { on: false });
   const { sendClock } = await rtp.inspect();
   loop.disable();
+  // Writing the profile blocks the loop for a while: only once nothing is being measured.
+  if (profiler !== undefined && s.cpuProfilePath !== undefined) await profiler.stopInto(s.cpuProfilePath);
   // Analysed between windows, when the child's CPU no longer matters to a measurement.
   const receiver = await peers.call('summary', { lateThresholdMs: s.lateThresholdMs }, 30_000);
   return {
