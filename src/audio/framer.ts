@@ -3,9 +3,9 @@
  * The model's deltas are 40–200 ms and a resampler's output count varies per call, so whole frames
  * go out as soon as they are complete and the remainder waits for the next chunk.
  *
- * Every emitted frame is a new array that the framer never touches again: frames are queued for
- * paced playout, so they outlive the call that produced them. One 320-byte allocation per 20 ms is
- * cheap next to a WebSocket send; only the remainder buffer is reused.
+ * `pushEach` hands out views, for a consumer that copies each frame where it keeps it (the call's
+ * playout ring); `push` returns new arrays that the framer never touches again, for one that keeps
+ * the frames themselves (an RTP leg's inbound audio). Only the remainder buffer is reused.
  */
 export class Framer {
   readonly frameSamples: number;
@@ -25,26 +25,10 @@ export class Framer {
     return this.#pendingLength;
   }
 
-  /** Append a chunk; returns the frames it completed, oldest first (often none). */
+  /** Append a chunk; returns the frames it completed, oldest first (often none), each a new array. */
   push(samples: Int16Array): Int16Array[] {
-    const size = this.frameSamples;
     const frames: Int16Array[] = [];
-    let read = 0;
-    if (this.#pendingLength > 0) {
-      const take = Math.min(size - this.#pendingLength, samples.length);
-      this.#pending.set(samples.subarray(0, take), this.#pendingLength);
-      this.#pendingLength += take;
-      read = take;
-      if (this.#pendingLength < size) return frames;
-      frames.push(this.#pending.slice());
-      this.#pendingLength = 0;
-    }
-    for (; read + size <= samples.length; read += size) frames.push(samples.slice(read, read + size));
-    const rest = samples.length - read;
-    if (rest > 0) {
-      this.#pending.set(samples.subarray(read), 0);
-      this.#pendingLength = rest;
-    }
+    this.pushEach(samples, (frame) => frames.push(frame.slice()));
     return frames;
   }
 

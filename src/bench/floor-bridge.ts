@@ -13,17 +13,14 @@
  * records and stop on barge-in, so it cannot reach this floor; bridge ÷ floor says how much the
  * rest costs. The model handshake is the plain relay's (session.update, then response.create).
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { AppendBatcher } from '../ai/append-batcher.js';
 import { Framer } from '../audio/framer.js';
 import { mulawDecode, mulawEncode } from '../audio/g711.js';
 import { pcm16FromBase64, pcm16ToBase64 } from '../audio/pcm.js';
 import type { StreamResampler } from '../audio/resampler.js';
 import { createResamplerFactory } from '../audio/resampler-factory.js';
-import { RELAY_PATH, type PlainRelay } from './plain-relay.js';
+import { openModelFor, serveCallers, type PlainRelay } from './plain-relay.js';
 import { wsText } from './ws-text.js';
 
 const PHONE_HZ = 8000;
@@ -50,10 +47,7 @@ async function floorCall(caller: WebSocket, opts: FloorOptions): Promise<void> {
   const factory = createResamplerFactory('fir');
   const up: StreamResampler = await factory(PHONE_HZ, 16_000);
   const down: StreamResampler = await factory(24_000, PHONE_HZ);
-  const model = new WebSocket(`${opts.modelUrl}?model=floor-baseline`, {
-    headers: { Authorization: `Bearer ${opts.apiKey}` },
-    perMessageDeflate: false,
-  });
+  const model = openModelFor(caller, { modelUrl: opts.modelUrl, apiKey: opts.apiKey, model: 'floor-baseline' });
   let ready = false;
   let streamSid = '';
   const batcher = new AppendBatcher((16_000 * opts.appendBatchMs) / 1000, (pcm) => {
@@ -87,47 +81,12 @@ async function floorCall(caller: WebSocket, opts: FloorOptions): Promise<void> {
       model.send(JSON.stringify({ type: 'response.create' }));
     }
   });
-  caller.on('close', () => model.close(1000));
   model.on('close', () => {
-    caller.close(1000);
     up.dispose();
     down.dispose();
-  });
-  caller.on('error', () => caller.terminate());
-  model.on('error', () => {
-    model.terminate();
-    caller.terminate();
   });
 }
 
 export function startFloorBridge(opts: FloorOptions): Promise<PlainRelay> {
-  const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  const http = createServer((_req, res) => res.writeHead(404).end());
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://floor.invalid');
-    if (url.pathname !== RELAY_PATH || url.searchParams.get('token') !== opts.token) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (caller) => {
-      sockets.add(caller);
-      caller.on('close', () => sockets.delete(caller));
-      void floorCall(caller, opts);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(0, '127.0.0.1', () => {
-      resolve({
-        port: (http.address() as AddressInfo).port,
-        close: async () => {
-          for (const socket of sockets) socket.terminate();
-          wss.close();
-          await new Promise<void>((done) => http.close(() => done()));
-        },
-      });
-    });
-  });
+  return serveCallers(opts.token, (caller) => void floorCall(caller, opts));
 }

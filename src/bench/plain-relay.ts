@@ -47,11 +47,27 @@ function handshakeType(data: RawData): string | undefined {
   }
 }
 
-function relay(caller: WebSocket, modelUrl: string, apiKey: string): void {
-  const model = new WebSocket(`${modelUrl}?model=plain-relay`, {
-    headers: { Authorization: `Bearer ${apiKey}` },
+/**
+ * Opens one caller's model socket, tied to the caller's: whichever side goes first takes the
+ * other with it, as a call ends (the floor baseline's too).
+ */
+export function openModelFor(caller: WebSocket, opts: { modelUrl: string; apiKey: string; model: string }): WebSocket {
+  const model = new WebSocket(`${opts.modelUrl}?model=${opts.model}`, {
+    headers: { Authorization: `Bearer ${opts.apiKey}` },
     perMessageDeflate: false,
   });
+  caller.on('close', () => model.close(1000));
+  model.on('close', () => caller.close(1000));
+  caller.on('error', () => caller.terminate());
+  model.on('error', () => {
+    model.terminate();
+    caller.terminate();
+  });
+  return model;
+}
+
+function relay(caller: WebSocket, modelUrl: string, apiKey: string): void {
+  const model = openModelFor(caller, { modelUrl, apiKey, model: 'plain-relay' });
   let handshaking = true;
   const held: Array<{ data: RawData; isBinary: boolean }> = [];
 
@@ -70,17 +86,17 @@ function relay(caller: WebSocket, modelUrl: string, apiKey: string): void {
       for (const frame of held.splice(0)) model.send(frame.data, { binary: frame.isBinary });
     }
   });
-  // Whichever side goes first takes the other with it, as a call ends.
-  caller.on('close', () => model.close(1000));
-  model.on('close', () => caller.close(1000));
-  caller.on('error', () => caller.terminate());
-  model.on('error', () => {
-    model.terminate();
-    caller.terminate();
-  });
 }
 
 export function startPlainRelay(opts: { modelUrl: string; token: string; apiKey: string }): Promise<PlainRelay> {
+  return serveCallers(opts.token, (caller) => relay(caller, opts.modelUrl, opts.apiKey));
+}
+
+/**
+ * A WebSocket server on the bridge's fork path for the baselines: the bridge's admission check
+ * (path and token), so every target does the same work per connection, then `onCaller`.
+ */
+export function serveCallers(token: string, onCaller: (caller: WebSocket) => void): Promise<PlainRelay> {
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const http = createServer((_req, res) => res.writeHead(404).end());
@@ -88,14 +104,14 @@ export function startPlainRelay(opts: { modelUrl: string; token: string; apiKey:
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     // The same admission check the bridge makes, so both do the same work per connection.
-    if (url.pathname !== RELAY_PATH || url.searchParams.get('token') !== opts.token) {
+    if (url.pathname !== RELAY_PATH || url.searchParams.get('token') !== token) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (caller) => {
       sockets.add(caller);
       caller.on('close', () => sockets.delete(caller));
-      relay(caller, opts.modelUrl, opts.apiKey);
+      onCaller(caller);
     });
   });
   return new Promise((resolve, reject) => {

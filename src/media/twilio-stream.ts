@@ -18,7 +18,7 @@ import type { InboundFrame } from './protocols/violation.js';
 const TWILIO_RATE_HZ = 8000;
 
 export function twilioWire(streamSid: string): LegWire {
-  // The mu-law bytes live only until encodeTwilioMedia has base64'd them, so one buffer per
+  // The mu-law bytes live only until the media encoder has base64'd them, so one buffer per
   // stream serves every frame instead of an allocation 50 times a second.
   let mulaw = new Uint8Array(0);
   const media = twilioMediaEncoder(streamSid);

@@ -12,6 +12,7 @@ import { MainThreadRtp } from '../../../src/sip/rtp/main-thread-rtp.js';
 import { RtpPortAllocator } from '../../../src/sip/rtp/port-allocator.js';
 import type { RtpStreams } from '../../../src/sip/rtp/rtp-stream.js';
 import { WorkerRtp } from '../../../src/sip/rtp/worker/worker-rtp.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
 /** The far end: a UDP socket in its own thread that records (time, sequence number) of every packet. */
 const RECEIVER = `
@@ -72,16 +73,7 @@ async function playThroughABlock(streams: RtpStreams) {
   const receiver = await startReceiver();
   cleanups.push(() => receiver.close());
   const stream = await streams.open({
-    audio: {
-      mediaIndex: 0,
-      protocol: 'RTP/AVP',
-      codec: 'PCMU',
-      payloadType: 0,
-      telephoneEventPayloadType: 101,
-      direction: 'sendrecv',
-      rtcpMux: false,
-      remote: { address: '127.0.0.1', port: receiver.port },
-    },
+    audio: pcmuAudio({ address: '127.0.0.1', port: receiver.port }),
   });
   // A second of speech queued at once (the call would pace it; the queue is what plays on a stall).
   for (let k = 0; k < 50; k++) stream.sendAudio(new Int16Array(160).fill(1000 + k));

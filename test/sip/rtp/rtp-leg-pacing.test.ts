@@ -3,13 +3,13 @@
  * which real sockets can only show approximately.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { NegotiatedAudio } from '../../../src/sip/sdp/negotiate-audio.js';
 import { RtpPortAllocator } from '../../../src/sip/rtp/port-allocator.js';
 import { SharedRtpClock } from '../../../src/sip/rtp/rtp-clock.js';
 import { RtpLeg } from '../../../src/sip/rtp/rtp-leg.js';
 import { parseRtp, type RtpPacket } from '../../../src/sip/rtp/rtp-packet.js';
 import type { UdpAddress } from '../../../src/sip/rtp/source-latch.js';
 import type { BindRtpSocket, RtpSocketHandlers } from '../../../src/sip/rtp/udp-socket.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -40,16 +40,7 @@ function memoryBinder(wire: Wire, t0: number): BindRtpSocket {
   };
 }
 
-const audio: NegotiatedAudio = {
-  mediaIndex: 0,
-  protocol: 'RTP/AVP',
-  codec: 'PCMU',
-  payloadType: 0,
-  telephoneEventPayloadType: 101,
-  remote: { address: '192.0.2.10', port: 30_000 },
-  direction: 'sendrecv',
-  rtcpMux: false,
-};
+const audio = pcmuAudio({ address: '192.0.2.10', port: 30_000 });
 
 function setup() {
   const wire: Wire = { sent: [], handlers: [], closed: 0 };

@@ -8,6 +8,7 @@ import { SharedRtpClock } from '../../../src/sip/rtp/rtp-clock.js';
 import { RtpLeg, type RtpLegOptions } from '../../../src/sip/rtp/rtp-leg.js';
 import { serializeTelephoneEvent } from '../../../src/sip/rtp/telephone-event.js';
 import { delay, RtpPeer, SteppedClock, waitUntil } from './rtp-peer.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -20,21 +21,6 @@ function freshAllocator(pairs = 4): RtpPortAllocator {
   const minPort = nextRange;
   nextRange += pairs * 2;
   return new RtpPortAllocator({ minPort, maxPort: minPort + pairs * 2 - 1 });
-}
-
-function pcmuAudio(remote: { address: string; port: number } | undefined, overrides: Partial<NegotiatedAudio> = {}): NegotiatedAudio {
-  const audio: NegotiatedAudio = {
-    mediaIndex: 0,
-    protocol: 'RTP/AVP',
-    codec: 'PCMU',
-    payloadType: 0,
-    telephoneEventPayloadType: 101,
-    direction: 'sendrecv',
-    rtcpMux: false,
-    ...overrides,
-  };
-  if (remote) audio.remote = remote;
-  return audio;
 }
 
 async function openLeg(options: Partial<RtpLegOptions> & { audio: NegotiatedAudio }) {

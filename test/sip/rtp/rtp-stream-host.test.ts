@@ -12,17 +12,9 @@ import { RtpStreamHost } from '../../../src/sip/rtp/worker/rtp-stream-host.js';
 import type { FromRtpThread, StreamCommand, ToRtpThread } from '../../../src/sip/rtp/worker/rtp-thread-protocol.js';
 import type { BindRtpSocket, RtpSocketHandlers } from '../../../src/sip/rtp/udp-socket.js';
 import { SteppedClock } from './rtp-peer.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
-const audio = (port: number): NegotiatedAudio => ({
-  mediaIndex: 0,
-  protocol: 'RTP/AVP',
-  codec: 'PCMU',
-  payloadType: 0,
-  telephoneEventPayloadType: 101,
-  remote: { address: '192.0.2.10', port },
-  direction: 'sendrecv',
-  rtcpMux: false,
-});
+const audio = (port: number): NegotiatedAudio => pcmuAudio({ address: '192.0.2.10', port });
 
 interface Socket {
   port: number;

@@ -3,21 +3,12 @@ import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtpPortAllocator } from '../../../src/sip/rtp/port-allocator.js';
-import type { NegotiatedAudio } from '../../../src/sip/sdp/negotiate-audio.js';
 import { spawnRtpThread } from '../../../src/sip/rtp/worker/spawn-rtp-thread.js';
 import { RtpThreadUnavailableError, WorkerRtp } from '../../../src/sip/rtp/worker/worker-rtp.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
-const audio: NegotiatedAudio = {
-  mediaIndex: 0,
-  protocol: 'RTP/AVP',
-  codec: 'PCMU',
-  payloadType: 0,
-  telephoneEventPayloadType: 101,
-  direction: 'sendrecv',
-  rtcpMux: false,
-  // Nothing listens there; these calls only need their streams opened.
-  remote: { address: '127.0.0.1', port: 9 },
-};
+// Nothing listens there; these calls only need their streams opened.
+const audio = pcmuAudio({ address: '127.0.0.1', port: 9 });
 /** Ports of their own, apart from the other RTP test files running at the same time. */
 const PORTS = 36_000 + (process.pid % 50) * 20;
 

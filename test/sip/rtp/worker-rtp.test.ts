@@ -15,6 +15,7 @@ import type { RtpStream, RtpStreamRequest } from '../../../src/sip/rtp/rtp-strea
 import { spawnRtpThread } from '../../../src/sip/rtp/worker/spawn-rtp-thread.js';
 import { WorkerRtp } from '../../../src/sip/rtp/worker/worker-rtp.js';
 import { RtpPeer, waitUntil, type Received } from './rtp-peer.js';
+import { pcmuAudio } from './pcmu-audio.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -26,20 +27,6 @@ function freshAllocator(pairs = 4): RtpPortAllocator {
   const minPort = nextRange;
   nextRange += pairs * 2;
   return new RtpPortAllocator({ minPort, maxPort: minPort + pairs * 2 - 1 });
-}
-
-function pcmu(remote: { address: string; port: number }, overrides: Partial<NegotiatedAudio> = {}): NegotiatedAudio {
-  return {
-    mediaIndex: 0,
-    protocol: 'RTP/AVP',
-    codec: 'PCMU',
-    payloadType: 0,
-    telephoneEventPayloadType: 101,
-    direction: 'sendrecv',
-    rtcpMux: false,
-    remote,
-    ...overrides,
-  };
 }
 
 /** WorkerRtp with its own thread, which the test can reach (to end it behind WorkerRtp's back). */
@@ -85,7 +72,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('carries audio both ways: frames out as paced PCMU, the caller’s RTP back as 20 ms frames', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { stream, events, target } = await openStream(rtp, pcmu(peer.address));
+    const { stream, events, target } = await openStream(rtp, pcmuAudio(peer.address));
     for (let k = 1; k <= 5; k++) stream.sendAudio(frame(k * 1000));
     await waitUntil(() => peer.received.length >= 5, 'five packets', 3_000);
     expect(peer.received.map(valueOf)).toEqual([1000, 2000, 3000, 4000, 5000].map(asSent));
@@ -109,7 +96,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('delivers an RFC 4733 digit once, in order with the audio around it', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { events, target } = await openStream(rtp, pcmu(peer.address));
+    const { events, target } = await openStream(rtp, pcmuAudio(peer.address));
     const ssrc = 0x99;
     await peer.sendRtp({ marker: true, payloadType: 0, sequenceNumber: 10, timestamp: 0, ssrc }, mulawEncode(frame(500)), target);
     for (const [i, end] of [false, false, true, true, true].entries()) {
@@ -127,7 +114,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('barge-in: clear drops the frames not yet posted and the thread’s queue; a frame sent after the clear plays next', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { stream } = await openStream(rtp, pcmu(peer.address));
+    const { stream } = await openStream(rtp, pcmuAudio(peer.address));
 
     // Frames and a clear in one macrotask: none of them ever leaves this thread.
     for (let k = 1; k <= 10; k++) stream.sendAudio(frame(1000 + k));
@@ -154,7 +141,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('sends nothing on hold (frames offered meanwhile are dropped) and resumes with the next frame', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { stream } = await openStream(rtp, pcmu(peer.address));
+    const { stream } = await openStream(rtp, pcmuAudio(peer.address));
     stream.setDirection('recvonly');
     for (let k = 1; k <= 5; k++) stream.sendAudio(frame(1000 * k));
     stream.setDirection('sendrecv');
@@ -166,9 +153,9 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('applies a re-INVITE’s codec change: frames after it go out as PCMA under the new payload type', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { stream } = await openStream(rtp, pcmu(peer.address));
+    const { stream } = await openStream(rtp, pcmuAudio(peer.address));
     stream.sendAudio(frame(1200));
-    stream.update(pcmu(peer.address, { codec: 'PCMA', payloadType: 8 }));
+    stream.update(pcmuAudio(peer.address, { codec: 'PCMA', payloadType: 8 }));
     stream.sendAudio(frame(2400));
     await waitUntil(() => peer.received.length >= 1, 'a packet', 3_000);
     // The PCMU frame queued before the change was dropped with the old encoding.
@@ -179,7 +166,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('close gives the port back at once and the thread closes the socket', async () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
-    const { stream } = await openStream(rtp, pcmu(peer.address));
+    const { stream } = await openStream(rtp, pcmuAudio(peer.address));
     expect(rtp.portsInUse).toBe(1);
     expect(await rtp.inspect()).toMatchObject({ thread: 'worker', streams: 1, threadHandles: { UDPWrap: 1 } });
     stream.close('caller_hangup');
@@ -200,8 +187,8 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('refuses with RtpPortsExhaustedError when the range is used up', async () => {
     const { rtp } = startRtp({ allocator: freshAllocator(1) });
     const peer = await openPeer();
-    await openStream(rtp, pcmu(peer.address));
-    await expect(rtp.open({ audio: pcmu(peer.address) })).rejects.toBeInstanceOf(RtpPortsExhaustedError);
+    await openStream(rtp, pcmuAudio(peer.address));
+    await expect(rtp.open({ audio: pcmuAudio(peer.address) })).rejects.toBeInstanceOf(RtpPortsExhaustedError);
     expect(rtp.portsInUse).toBe(1);
   });
 
@@ -217,19 +204,19 @@ describe('RTP streams in the RTP I/O thread', () => {
       squatter.bind({ address: '127.0.0.1', port: squatted, exclusive: true }, () => resolve());
     });
     cleanups.push(() => void squatter.close());
-    const { stream } = await openStream(rtp, pcmu(peer.address));
+    const { stream } = await openStream(rtp, pcmuAudio(peer.address));
     expect(stream.localPort).toBe(squatted + 2);
     expect(rtp.portsInUse).toBe(1);
     // The only free port is the held one: the bind error, not a stream on someone else's port.
-    await expect(rtp.open({ audio: pcmu(peer.address) })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(rtp.open({ audio: pcmuAudio(peer.address) })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     expect(rtp.portsInUse).toBe(1);
   });
 
   it('when the thread dies, every stream it carried reports media_failed once, its port is freed, and the next call gets a new thread', async () => {
     const { rtp, threads } = startRtp({ idleAudio: 'silence' });
     const peer = await openPeer();
-    const a = await openStream(rtp, pcmu(peer.address));
-    const b = await openStream(rtp, pcmu(peer.address));
+    const a = await openStream(rtp, pcmuAudio(peer.address));
+    const b = await openStream(rtp, pcmuAudio(peer.address));
     await waitUntil(() => peer.received.length >= 4, 'both streams sending', 3_000);
     expect(threads).toHaveLength(1);
 
@@ -247,7 +234,7 @@ describe('RTP streams in the RTP I/O thread', () => {
     }
     expect(rtp.portsInUse).toBe(0);
 
-    const c = await openStream(rtp, pcmu(peer.address));
+    const c = await openStream(rtp, pcmuAudio(peer.address));
     expect(threads).toHaveLength(2);
     const heard = peer.received.length;
     c.stream.sendAudio(frame(4000));
@@ -258,7 +245,7 @@ describe('RTP streams in the RTP I/O thread', () => {
   it('reports a failure that happened before the call attached, as soon as it does', async () => {
     const { rtp, threads } = startRtp();
     const peer = await openPeer();
-    const stream: RtpStream = await rtp.open({ audio: pcmu(peer.address) });
+    const stream: RtpStream = await rtp.open({ audio: pcmuAudio(peer.address) });
     await threads[0]!.terminate();
     await waitUntil(() => stream.closed, 'the stream to fail', 3_000);
     const events: MediaEvent[] = [];
@@ -271,7 +258,7 @@ describe('RTP streams in the RTP I/O thread', () => {
     const { rtp } = startRtp();
     const peer = await openPeer();
     const silences: number[] = [];
-    await openStream(rtp, pcmu(peer.address), { inactivityTimeoutMs: 100, onInactivity: (silentMs) => silences.push(silentMs) });
+    await openStream(rtp, pcmuAudio(peer.address), { inactivityTimeoutMs: 100, onInactivity: (silentMs) => silences.push(silentMs) });
     await waitUntil(() => silences.length === 1, 'the inactivity report', 3_000);
     expect(silences[0]).toBeGreaterThanOrEqual(100);
   });
